@@ -1,0 +1,60 @@
+package dev.llmj.tensor.quant;
+
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q6_K: 256 elements in 210 bytes, 16 sub-blocks of 16 with int8 scales.
+ *
+ * <pre>
+ *   byte 0..127    ql[128]     low 4 bits of each quant
+ *   byte 128..191  qh[64]      high 2 bits of each quant
+ *   byte 192..207  scales[16]  int8 scale per 16 elements
+ *   byte 208..209  d           float16 super-scale
+ *
+ *   For each half h (128 elements; ql += 64·h, qh += 32·h, scales += 8·h) and l in 0..31:
+ *     q[l]      = (ql[l]    &amp; 15) | ((qh[l] &gt;&gt; 0) &amp; 3) &lt;&lt; 4
+ *     q[l + 32] = (ql[l+32] &amp; 15) | ((qh[l] &gt;&gt; 2) &amp; 3) &lt;&lt; 4
+ *     q[l + 64] = (ql[l]    &gt;&gt; 4) | ((qh[l] &gt;&gt; 4) &amp; 3) &lt;&lt; 4
+ *     q[l + 96] = (ql[l+32] &gt;&gt; 4) | ((qh[l] &gt;&gt; 6) &amp; 3) &lt;&lt; 4
+ *   element = d · scales[(index within half) / 16] · (q − 32)
+ * </pre>
+ */
+public final class Q6_KCodec implements BlockCodec {
+    public static final int BLOCK = 256;
+    public static final int BYTES = 210;
+
+    public DType dtype() {
+        return DType.Q6_K;
+    }
+
+    public void dequantize(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long blk = off + (long) b * BYTES;
+            float d = HalfFloats.f16ToFloat(src.get(LE.SHORT, blk + 208));
+            int o = dstOff + b * BLOCK;
+            for (int h = 0; h < 2; h++) {
+                long ql = blk + 64L * h;
+                long qh = blk + 128 + 32L * h;
+                long sc = blk + 192 + 8L * h;
+                int y = o + 128 * h;
+                for (int l = 0; l < 32; l++) {
+                    int is = l / 16;
+                    int lowA = src.get(LE.BYTE, ql + l) & 0xFF;
+                    int lowB = src.get(LE.BYTE, ql + l + 32) & 0xFF;
+                    int high = src.get(LE.BYTE, qh + l) & 0xFF;
+                    int q1 = ((lowA & 15) | ((high & 3) << 4)) - 32;
+                    int q2 = ((lowB & 15) | (((high >>> 2) & 3) << 4)) - 32;
+                    int q3 = ((lowA >>> 4) | (((high >>> 4) & 3) << 4)) - 32;
+                    int q4 = ((lowB >>> 4) | (((high >>> 6) & 3) << 4)) - 32;
+                    dst[y + l] = d * src.get(LE.BYTE, sc + is) * q1;
+                    dst[y + l + 32] = d * src.get(LE.BYTE, sc + is + 2) * q2;
+                    dst[y + l + 64] = d * src.get(LE.BYTE, sc + is + 4) * q3;
+                    dst[y + l + 96] = d * src.get(LE.BYTE, sc + is + 6) * q4;
+                }
+            }
+        }
+    }
+}
