@@ -1,0 +1,47 @@
+package dev.llmj.kernels;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Every vector species the kernels use, derived from one bit size.
+ *
+ * <p>The size is the machine's preferred shape, lowered by the system property
+ * {@code llmj.vector.bits} (128, 256 or 512) so tests can exercise each width on one machine.
+ * Widths never rise above what the hardware offers.
+ */
+public final class VectorWidths {
+    private VectorWidths() {}
+
+    /** Bit size of the float vectors all kernels use. */
+    public static final int BITS = chooseBits();
+
+    public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+    public static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+    public static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+    public static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+    /** Bytes with one lane per float lane (e.g. 16 bytes for 512-bit floats), for widening int8 → float. */
+    public static final VectorSpecies<Byte> B_PER_F = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 4));
+    /** Shorts with one lane per float lane, for widening f16/bf16 → float. */
+    public static final VectorSpecies<Short> S_PER_F = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
+
+    /** Float lanes per vector. */
+    public static final int F_LANES = F.length();
+
+    private static int chooseBits() {
+        int hw = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        String prop = System.getProperty("llmj.vector.bits");
+        if (prop == null || prop.isBlank()) {
+            return hw;
+        }
+        int want = Integer.parseInt(prop.trim());
+        if (want != 128 && want != 256 && want != 512) {
+            throw new IllegalArgumentException("llmj.vector.bits must be 128, 256 or 512, got " + prop);
+        }
+        return Math.min(want, hw);
+    }
+}
