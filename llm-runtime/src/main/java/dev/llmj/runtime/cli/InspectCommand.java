@@ -1,5 +1,6 @@
 package dev.llmj.runtime.cli;
 
+import dev.llmj.tensor.ModelFormatException;
 import dev.llmj.tensor.Tensor;
 import dev.llmj.tensor.llama2c.Llama2cCheckpoint;
 import dev.llmj.tensor.llama2c.Llama2cConfig;
@@ -26,10 +27,20 @@ final class InspectCommand implements Callable<Integer> {
             if (ModelFiles.isGguf(file)) {
                 GgufInspector.print(file, arena, out);
             } else {
-                printLlama2c(Llama2cCheckpoint.open(file, arena), out);
+                printLlama2c(openLlama2c(file, arena), out);
             }
         }
         return 0;
+    }
+
+    /** Files without the GGUF magic are read as llama2.c checkpoints; say so when that fails too. */
+    static Llama2cCheckpoint openLlama2c(Path file, Arena arena) throws IOException {
+        try {
+            return Llama2cCheckpoint.open(file, arena);
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException(null, e.field(), e.byteOffset(),
+                    "not a GGUF file (no GGUF magic) and not a valid llama2.c checkpoint: " + e.getMessage());
+        }
     }
 
     private static void printLlama2c(Llama2cCheckpoint ck, PrintStream out) {
