@@ -1,0 +1,96 @@
+package dev.llmj.runtime.model;
+
+import dev.llmj.kernels.Kernels;
+import dev.llmj.rope.RopeScheme;
+import dev.llmj.runtime.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A loaded model: weights mapped read-only from the file (never copied to the Java heap), its
+ * config and tokenizer. Thread-safe and shared by any number of {@link Session}s, each of which
+ * owns its own KV cache.
+ *
+ * <p>The model owns the arena its file is mapped in; {@link #close()} unmaps it, after which its
+ * sessions fail with {@link IllegalStateException} instead of reading freed memory.
+ */
+public final class Model implements AutoCloseable {
+    private final Path source;
+    private final Arena arena;
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final Tokenizer tokenizer;
+    private final Kernels kernels;
+
+    private Model(Path source, Arena arena, ModelLoader.Loaded loaded, Kernels kernels) {
+        this.source = source;
+        this.arena = arena;
+        this.config = loaded.config();
+        this.weights = loaded.weights();
+        this.tokenizer = loaded.tokenizer();
+        this.kernels = kernels;
+    }
+
+    /** Loads a GGUF file, or a llama2.c checkpoint with {@code tokenizer.bin} beside it. */
+    public static Model load(Path file) throws IOException {
+        return load(file, null, Kernels.get());
+    }
+
+    /**
+     * @param tokenizerFile llama2.c tokenizer (null: {@code tokenizer.bin} beside the checkpoint; ignored for GGUF)
+     * @param kernels       the kernels (and executor) the forward pass runs on
+     */
+    public static Model load(Path file, Path tokenizerFile, Kernels kernels) throws IOException {
+        Objects.requireNonNull(kernels, "kernels");
+        Arena arena = Arena.ofShared();
+        try {
+            return new Model(file, arena, ModelLoader.load(file, tokenizerFile, arena), kernels);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** A new session with the file's own rope scheme and a context of {@code contextLength} tokens. */
+    public Session newSession(int contextLength) {
+        return newSession(contextLength, config.ropeScheme());
+    }
+
+    /** A new session applying {@code scheme} with a context of {@code contextLength} tokens. */
+    public Session newSession(int contextLength, RopeScheme scheme) {
+        return new Session(this, contextLength, scheme);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + source.getFileName() + ", " + config.architecture() + " " + config.nLayers() + " layers, dim "
+                + config.dim() + ", vocab " + config.vocabSize() + ", " + weights.layers().get(0).wq().dtype() + "]";
+    }
+}

@@ -1,0 +1,142 @@
+package dev.llmj.runtime.model;
+
+import dev.llmj.rope.ResolvedRope;
+import dev.llmj.rope.RopeGeometry;
+import dev.llmj.rope.RopeScheme;
+import dev.llmj.rope.attention.AttentionShape;
+import dev.llmj.rope.attention.KvCache;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * One sequence being evaluated or generated: its KV cache, scratch buffers and token history,
+ * all off-heap in an arena the session owns. A session is used by one thread at a time (the
+ * kernels it calls may fan out internally); {@link #close()} frees everything.
+ *
+ * <p>The rope scheme is resolved once for the session's context length: schemes whose frequencies
+ * depend on the length (dynamic NTK, or a scheme whose factor defaults to n/L) use n = the
+ * context length for every position, which is what scoring a window of n tokens needs.
+ */
+public final class Session implements AutoCloseable {
+    /** Largest number of tokens one forward call processes; longer prompts go in chunks. */
+    public static final int MAX_BATCH = 256;
+
+    private final Model model;
+    private final Arena arena;
+    private final int capacity;
+    private final ResolvedRope rope;
+    private final KvCache[] caches;
+    private final ForwardPass pass;
+    private final int[] tokens;
+    private final float[] lastLogits;
+    private int length;
+
+    Session(Model model, int capacity, RopeScheme scheme) {
+        ModelConfig c = model.config();
+        if (capacity < 1) {
+            throw new IllegalArgumentException("context length must be ≥ 1, got " + capacity);
+        }
+        this.model = model;
+        this.capacity = capacity;
+        RopeGeometry geometry = new RopeGeometry(c.ropeDims(), c.ropeBase(), c.ropeTrainingLength(), c.pairLayout());
+        this.rope = scheme.resolve(geometry, capacity);
+        this.arena = Arena.ofShared();
+        try {
+            AttentionShape shape = new AttentionShape(c.nHeads(), c.nKvHeads(), c.headDim());
+            this.caches = new KvCache[c.nLayers()];
+            for (int l = 0; l < caches.length; l++) {
+                caches[l] = KvCache.allocate(arena, shape, rope, capacity);
+            }
+            this.pass = new ForwardPass(model, arena, Math.min(MAX_BATCH, capacity));
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        this.tokens = new int[capacity];
+        this.lastLogits = new float[c.vocabSize()];
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public RopeScheme scheme() {
+        return rope.scheme();
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Number of tokens evaluated so far (the next token's position). */
+    public int length() {
+        return length;
+    }
+
+    /** The tokens evaluated so far. */
+    public int[] tokens() {
+        return Arrays.copyOf(tokens, length);
+    }
+
+    /**
+     * Evaluates {@code ids} after the tokens already held and returns the logits predicting the
+     * next token (a fresh array).
+     *
+     * @throws ContextFullException when the context cannot hold them
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
+    public float[] append(int... ids) {
+        append(ids, false, (pos, seg, off) -> MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, off, lastLogits, 0, lastLogits.length));
+        return lastLogits.clone();
+    }
+
+    /**
+     * Evaluates {@code ids}, handing every position's logits (the prediction of the token after it)
+     * to {@code sink} in order; for perplexity and the extrapolation lab.
+     */
+    public void appendAll(int[] ids, ForwardPass.LogitsSink sink) {
+        append(ids, true, sink);
+    }
+
+    private void append(int[] ids, boolean allLogits, ForwardPass.LogitsSink sink) {
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("no tokens to evaluate");
+        }
+        if (ids.length > capacity - length) {
+            throw new ContextFullException(capacity, length, ids.length);
+        }
+        int vocab = model.config().vocabSize();
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at index " + i
+                        + " is outside the vocabulary of " + vocab + " tokens");
+            }
+        }
+        for (int from = 0; from < ids.length; from += pass.maxBatch()) {
+            int n = Math.min(pass.maxBatch(), ids.length - from);
+            boolean last = from + n == ids.length;
+            ForwardPass.LogitsSink s = allLogits || last ? sink : (p, seg, off) -> { };
+            pass.run(ids, from, n, length, caches, rope, allLogits, s);
+            System.arraycopy(ids, from, tokens, length, n);
+            length += n;
+        }
+    }
+
+    /** Forgets every token from {@code newLength} on. */
+    public void rewind(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("rewind to " + newLength + " outside 0.." + length);
+        }
+        for (KvCache cache : caches) {
+            cache.truncate(newLength);
+        }
+        length = newLength;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
