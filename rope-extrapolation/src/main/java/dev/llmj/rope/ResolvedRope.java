@@ -28,6 +28,8 @@ public final class ResolvedRope {
     private final double attentionFactor;
     private final PositionPolicy policy;
     private final RopeTable table;
+    private final RopeTable farKeyTable;
+    private final RopeTable farQueryTable;
     private final double lnTraining;
 
     private ResolvedRope(RopeScheme scheme, RopeGeometry geometry, int length) {
@@ -43,6 +45,15 @@ public final class ResolvedRope {
             default -> new PositionPolicy.Absolute();
         };
         this.table = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length);
+        if (policy instanceof PositionPolicy.Windowed(int w, double slope)) {
+            // far keys: key j rotated by j·slope; far queries: query i rotated by w + (i − w)·slope;
+            // their difference is the windowed relative position w + (i − j − w)·slope.
+            this.farKeyTable = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length, 0, slope);
+            this.farQueryTable = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length, w, slope);
+        } else {
+            this.farKeyTable = null;
+            this.farQueryTable = null;
+        }
         this.lnTraining = Math.log(geometry.trainingLength());
     }
 
@@ -72,6 +83,12 @@ public final class ResolvedRope {
     public PositionPolicy policy() { return policy; }
 
     public RopeTable table() { return table; }
+
+    /** ReRoPE family: row j rotates a key by j·slope (identity rows for ReRoPE's slope 0); else null. */
+    public RopeTable farKeyTable() { return farKeyTable; }
+
+    /** ReRoPE family: row i rotates a query by w + (i − w)·slope; else null. */
+    public RopeTable farQueryTable() { return farQueryTable; }
 
     /** Whether the keys must also be kept un-rotated / rotated by j·slope (ReRoPE family). */
     public boolean needsFarKeys() {

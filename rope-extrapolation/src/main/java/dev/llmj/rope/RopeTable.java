@@ -20,6 +20,8 @@ public final class RopeTable {
     private final int positions;
     private final double[] inverseFrequencies;
     private final double scale;
+    private final double anchor;
+    private final double slope;
     private final float[] cos;
     private final float[] sin;
 
@@ -28,6 +30,16 @@ public final class RopeTable {
      * @param scale              factor folded into cos and sin (YaRN's attention factor; 1 otherwise)
      */
     public RopeTable(double[] inverseFrequencies, double scale, PairLayout layout, int positions) {
+        this(inverseFrequencies, scale, layout, positions, 0.0, 1.0);
+    }
+
+    /**
+     * A table whose row m holds the rotation of position {@code anchor + (m − anchor)·slope}: the
+     * plain table is anchor 0, slope 1; Leaky ReRoPE's key table is anchor 0, slope 1/k (position m/k)
+     * and its query table anchor w, slope 1/k (position w + (m − w)/k).
+     */
+    public RopeTable(double[] inverseFrequencies, double scale, PairLayout layout, int positions,
+                     double anchor, double slope) {
         if (inverseFrequencies.length < 1) {
             throw new IllegalArgumentException("need at least one rotary pair");
         }
@@ -43,11 +55,18 @@ public final class RopeTable {
         this.positions = positions;
         this.inverseFrequencies = inverseFrequencies.clone();
         this.scale = scale;
+        this.anchor = anchor;
+        this.slope = slope;
         this.cos = new float[positions * d];
         this.sin = new float[positions * d];
         for (int m = 0; m < positions; m++) {
-            fill(m, cos, sin, m * d);
+            fill(slope == 1.0 && anchor == 0.0 ? m : anchor + (m - anchor) * slope, cos, sin, m * d);
         }
+    }
+
+    /** Position of row m: anchor + (m − anchor)·slope. */
+    public double positionOf(int m) {
+        return anchor + (m - anchor) * slope;
     }
 
     /** Rotary dims d. */
