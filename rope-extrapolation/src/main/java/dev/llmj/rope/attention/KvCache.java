@@ -1,0 +1,93 @@
+package dev.llmj.rope.attention;
+
+import dev.llmj.rope.PositionPolicy;
+import dev.llmj.rope.ResolvedRope;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One layer's key/value cache, off-heap in a caller-owned arena: F32 rows [pos][kvHeads·headDim].
+ *
+ * <pre>
+ * keys     row p = k_p rotated by position p        (every scheme; YaRN's factor included)
+ * farKeys  row p = k_p rotated by position p·slope  (ReRoPE family only; slope 0 = un-rotated k_p,
+ *                                                    Leaky ReRoPE slope 1/k = k_p rotated by p/k)
+ * values   row p = v_p
+ * </pre>
+ *
+ * ReRoPE's scores for keys ≥ w back are q rotated by the fixed angle w dotted with the un-rotated
+ * key; Leaky ReRoPE's are q rotated by w + (i−w)/k dotted with the key rotated by j/k (their
+ * difference is the leaky relative position w + (i−j−w)/k). Keeping both key copies makes every
+ * score one dot product, so decode stays O(n·d) per token, at the price of one more key row per
+ * position. The cache is bound to the {@link ResolvedRope} it was made for: keys are cached rotated
+ * with that state's frequencies (a dynamic-NTK state at another length needs a fresh cache).
+ */
+public final class KvCache {
+    private final AttentionShape shape;
+    private final ResolvedRope rope;
+    private final int capacity;
+    private final MemorySegment keys;
+    private final MemorySegment farKeys;
+    private final MemorySegment values;
+    private int size;
+
+    private KvCache(AttentionShape shape, ResolvedRope rope, int capacity, Arena arena) {
+        this.shape = shape;
+        this.rope = rope;
+        this.capacity = capacity;
+        long bytes = (long) capacity * shape.kvDim() * Float.BYTES;
+        this.keys = arena.allocate(bytes, 64);
+        this.values = arena.allocate(bytes, 64);
+        this.farKeys = rope.policy() instanceof PositionPolicy.Windowed ? arena.allocate(bytes, 64) : null;
+    }
+
+    /**
+     * Allocates a cache of {@code capacity} positions (at most {@code rope.length()}, the positions
+     * its table serves) for attention of {@code shape} under {@code rope}.
+     */
+    public static KvCache allocate(Arena arena, AttentionShape shape, ResolvedRope rope, int capacity) {
+        if (arena == null || shape == null || rope == null) {
+            throw new IllegalArgumentException("arena, shape and rope must not be null");
+        }
+        if (capacity < 1 || capacity > rope.length()) {
+            throw new IllegalArgumentException("capacity must be in 1.." + rope.length()
+                    + " (the length the rope state was resolved at), got " + capacity);
+        }
+        if (rope.geometry().rotaryDims() > shape.headDim()) {
+            throw new IllegalArgumentException("rotary dims " + rope.geometry().rotaryDims()
+                    + " exceed the head dim " + shape.headDim());
+        }
+        return new KvCache(shape, rope, capacity, arena);
+    }
+
+    public AttentionShape shape() { return shape; }
+
+    public ResolvedRope rope() { return rope; }
+
+    public int capacity() { return capacity; }
+
+    /** Number of positions filled (0..size−1). */
+    public int size() { return size; }
+
+    /** Forgets positions from {@code newSize} on (e.g. to re-score from there); 0 empties the cache. */
+    public void truncate(int newSize) {
+        if (newSize < 0 || newSize > size) {
+            throw new IllegalArgumentException("truncate to " + newSize + " outside 0.." + size);
+        }
+        size = newSize;
+    }
+
+    void setSize(int size) { this.size = size; }
+
+    MemorySegment keys() { return keys; }
+
+    /** Null unless the policy is {@link PositionPolicy.Windowed}. */
+    MemorySegment farKeys() { return farKeys; }
+
+    MemorySegment values() { return values; }
+
+    /** Byte offset of (pos, kv head) in keys/farKeys/values. */
+    long offset(int pos, int kvHead) {
+        return ((long) pos * shape.kvDim() + (long) kvHead * shape.headDim()) * Float.BYTES;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.llmj.rope.attention;
+
+import dev.llmj.kernels.VectorWidths;
+import dev.llmj.rope.PairLayout;
+import dev.llmj.rope.Rotary;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vector kernels of attention (lanes of {@link VectorWidths#F}, fma accumulation, scalar tails). */
+final class VectorAttentionKernels implements AttentionKernels {
+    static final VectorAttentionKernels INSTANCE = new VectorAttentionKernels();
+
+    private static final VectorSpecies<Float> F = VectorWidths.F;
+    private static final int LANES = F.length();
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    @Override
+    public void rotate(MemorySegment x, long off, float[] cos, float[] sin, int tableOffset, int d, PairLayout layout) {
+        Rotary.rotate(x, off, cos, sin, tableOffset, d, layout);
+    }
+
+    @Override
+    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            FloatVector va = FloatVector.fromMemorySegment(F, a, aOff + 4L * i, ORDER);
+            FloatVector vb = FloatVector.fromMemorySegment(F, b, bOff + 4L * i, ORDER);
+            acc = va.fma(vb, acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a.get(LE.FLOAT, aOff + 4L * i) * b.get(LE.FLOAT, bOff + 4L * i);
+        }
+        return sum;
+    }
+
+    @Override
+    public void axpy(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
+        FloatVector a = FloatVector.broadcast(F, alpha);
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            FloatVector vx = FloatVector.fromMemorySegment(F, x, xOff + 4L * i, ORDER);
+            FloatVector vy = FloatVector.fromMemorySegment(F, y, yOff + 4L * i, ORDER);
+            vx.fma(a, vy).intoMemorySegment(y, yOff + 4L * i, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = yOff + 4L * i;
+            y.set(LE.FLOAT, o, y.get(LE.FLOAT, o) + alpha * x.get(LE.FLOAT, xOff + 4L * i));
+        }
+    }
+}
