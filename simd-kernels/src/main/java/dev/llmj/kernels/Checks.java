@@ -1,0 +1,50 @@
+package dev.llmj.kernels;
+
+import dev.llmj.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/** Argument checks of the public facade; each failure names the argument and the numbers involved. */
+final class Checks {
+    private Checks() {}
+
+    static void length(String what, long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException(what + " is negative: " + n);
+        }
+    }
+
+    /** {@code count} elements of {@code dtype} at byte {@code off} must lie inside {@code seg}. */
+    static void span(String name, MemorySegment seg, long off, long count, DType dtype) {
+        Objects.requireNonNull(seg, name);
+        if (count % dtype.blockSize() != 0) {
+            throw new IllegalArgumentException(name + ": " + dtype + " holds whole blocks of " + dtype.blockSize()
+                    + " elements; length " + count + " is not a multiple");
+        }
+        long bytes = count / dtype.blockSize() * dtype.blockBytes();
+        if (off < 0 || off > seg.byteSize() || bytes > seg.byteSize() - off) {
+            throw new IndexOutOfBoundsException(name + ": " + count + " " + dtype + " elements (" + bytes
+                    + " bytes) at byte offset " + off + " do not fit in a segment of " + seg.byteSize() + " bytes");
+        }
+    }
+
+    static void f32(String name, MemorySegment seg, long off, long count) {
+        span(name, seg, off, count, DType.F32);
+    }
+
+    /** A strided F32 matrix of {@code rows} × {@code cols} with row stride {@code ld} elements. */
+    static void matrix(String name, MemorySegment seg, long off, int rows, int cols, int ld) {
+        Objects.requireNonNull(seg, name);
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException(name + ": negative shape " + rows + "×" + cols);
+        }
+        if (ld < cols) {
+            throw new IllegalArgumentException(name + ": row stride " + ld + " is smaller than the " + cols + " columns");
+        }
+        if (rows == 0 || cols == 0) {
+            f32(name, seg, off, 0);
+            return;
+        }
+        f32(name, seg, off, (long) (rows - 1) * ld + cols);
+    }
+}

@@ -1,0 +1,234 @@
+package dev.llmj.kernels;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+
+/**
+ * The one small thread pool all kernels share: a fixed set of daemon workers plus the calling
+ * thread, no thread creation per call.
+ *
+ * <p>{@link #parallelFor} hands out task indices from an atomic counter; the caller runs tasks
+ * too and returns when all are done. Workers spin briefly between jobs (the runtime issues
+ * thousands of small jobs per second) and then park. A call made while the pool is busy (from
+ * another thread, or nested inside a task) runs its tasks inline on the calling thread, so kernels
+ * can call each other freely.
+ */
+public final class KernelExecutor implements AutoCloseable {
+    /** Spins before a waiting thread parks: ~tens of microseconds, short enough for shared cores. */
+    private static final int SPINS = 1 << 12;
+
+    private static volatile KernelExecutor shared;
+    private static final KernelExecutor SINGLE = new KernelExecutor(1, "single");
+
+    private final int threads;
+    private final Thread[] workers;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private final AtomicReference<Job> current = new AtomicReference<>();
+    private volatile boolean closed;
+
+    private KernelExecutor(int threads, String name) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("an executor needs at least one thread, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            Thread t = new Thread(this::workerLoop, "llmj-kernels-" + name + "-" + (i + 1));
+            t.setDaemon(true);
+            workers[i] = t;
+            t.start();
+        }
+    }
+
+    /**
+     * The process-wide pool: {@code -Dllmj.threads} threads, else one per available core.
+     */
+    public static KernelExecutor shared() {
+        KernelExecutor s = shared;
+        if (s == null) {
+            synchronized (KernelExecutor.class) {
+                s = shared;
+                if (s == null) {
+                    int n = Integer.getInteger("llmj.threads", Runtime.getRuntime().availableProcessors());
+                    s = shared = new KernelExecutor(Math.max(1, n), "shared");
+                }
+            }
+        }
+        return s;
+    }
+
+    /** Runs everything on the calling thread (benchmarks, deterministic debugging). */
+    public static KernelExecutor singleThread() {
+        return SINGLE;
+    }
+
+    /** A new pool of {@code threads} threads (the caller counts as one); close it when done. */
+    public static KernelExecutor withThreads(int threads) {
+        return threads == 1 ? SINGLE : new KernelExecutor(threads, "pool" + threads);
+    }
+
+    /** Threads that run tasks, the caller included. */
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * This executor when pool threads may touch every segment, else {@link #singleThread()}: a
+     * segment of a confined arena is only accessible by its owner thread, so work on it stays on
+     * the caller.
+     */
+    public KernelExecutor reaching(java.lang.foreign.MemorySegment... segments) {
+        if (workers.length == 0) {
+            return this;
+        }
+        for (java.lang.foreign.MemorySegment s : segments) {
+            if (!s.isAccessibleBy(workers[0])) {
+                return SINGLE;
+            }
+        }
+        return this;
+    }
+
+    /** Runs {@code body.accept(i)} for i in [0, tasks), spread over the pool; returns when all are done. */
+    public void parallelFor(int tasks, IntConsumer body) {
+        if (tasks <= 0) {
+            return;
+        }
+        if (tasks == 1 || workers.length == 0 || closed || !busy.compareAndSet(false, true)) {
+            for (int i = 0; i < tasks; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        try {
+            Job job = new Job(tasks, body, Thread.currentThread());
+            current.set(job);
+            int wake = Math.min(workers.length, tasks - 1);
+            for (int i = 0; i < wake; i++) {
+                LockSupport.unpark(workers[i]);
+            }
+            job.runTasks();
+            job.awaitDone();
+            current.set(null);
+            job.rethrow();
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** A contiguous range [from, to) of work items. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
+    /**
+     * Splits [0, n) into contiguous ranges of at least {@code minChunk} items (a few per thread, so
+     * uneven progress balances out) and runs them in parallel.
+     */
+    public void parallelRanges(int n, int minChunk, RangeBody body) {
+        if (n <= 0) {
+            return;
+        }
+        int chunks = Math.max(1, Math.min(threads * 4, n / Math.max(1, minChunk)));
+        if (chunks == 1) {
+            body.run(0, n);
+            return;
+        }
+        parallelFor(chunks, c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
+    }
+
+    private void workerLoop() {
+        Job last = null;
+        while (!closed) {
+            Job job = current.get();
+            if (job != null && job != last) {
+                last = job;
+                job.runTasks();
+                continue;
+            }
+            int spins = 0;
+            while (!closed && (current.get() == null || current.get() == last)) {
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+        }
+    }
+
+    /** Stops the workers of a pool made by {@link #withThreads}; the shared pool ignores this. */
+    @Override
+    public void close() {
+        if (this == shared || this == SINGLE) {
+            return;
+        }
+        closed = true;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** One parallelFor call: its own counters, so a late worker can never run a newer job's index. */
+    private static final class Job {
+        final int tasks;
+        final IntConsumer body;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(int tasks, IntConsumer body, Thread caller) {
+            this.tasks = tasks;
+            this.body = body;
+            this.caller = caller;
+        }
+
+        void runTasks() {
+            int i;
+            while ((i = next.getAndIncrement()) < tasks) {
+                try {
+                    if (failure == null) {
+                        body.accept(i);
+                    }
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                } finally {
+                    if (done.incrementAndGet() == tasks && Thread.currentThread() != caller) {
+                        LockSupport.unpark(caller);
+                    }
+                }
+            }
+        }
+
+        void awaitDone() {
+            int spins = 0;
+            while (done.get() < tasks) {
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+        }
+
+        void rethrow() {
+            Throwable t = failure;
+            if (t instanceof RuntimeException r) {
+                throw r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException("kernel task failed", t);
+            }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package dev.llmj.kernels;
+
+import dev.llmj.kernels.scalar.ScalarKernelFactory;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * The kernel facade: validates every argument once, then calls the chosen implementation, whose
+ * inner loops only assert.
+ *
+ * <p>{@link #get()} is chosen once at start-up: the Vector-API implementation when the
+ * {@code jdk.incubator.vector} module is present, unless {@code -Dllmj.kernels=scalar}. The vector
+ * classes are loaded by name only in that case, so this class links without the incubator module.
+ * {@link #scalar()} and {@link #vector()} give each implementation explicitly, so tests compare
+ * them in one JVM.
+ */
+public final class Kernels implements DotKernels, MatrixKernels, ActivationKernels {
+    private static final String VECTOR_FACTORY = "dev.llmj.kernels.vector.VectorKernelFactory";
+
+    private static final class Holder {
+        static final Kernels SCALAR = new Kernels(new ScalarKernelFactory(), KernelExecutor.shared());
+        static final Kernels CHOSEN = choose();
+    }
+
+    private static final class VectorHolder {
+        static final Kernels VECTOR = new Kernels(loadVectorFactory(), KernelExecutor.shared());
+    }
+
+    private final KernelFactory factory;
+    private final KernelExecutor executor;
+    private final DotKernels dot;
+    private final ActivationKernels act;
+    private final MatrixKernels matrix;
+
+    private Kernels(KernelFactory factory, KernelExecutor executor) {
+        this.factory = factory;
+        this.executor = executor;
+        this.dot = factory.dot();
+        this.act = factory.activations();
+        this.matrix = factory.matrix(executor);
+    }
+
+    /** The implementation chosen at start-up, on the shared executor. */
+    public static Kernels get() {
+        return Holder.CHOSEN;
+    }
+
+    /** The scalar reference implementation. */
+    public static Kernels scalar() {
+        return Holder.SCALAR;
+    }
+
+    /** The Vector-API implementation; throws when {@code jdk.incubator.vector} is not in the boot layer. */
+    public static Kernels vector() {
+        if (!vectorModulePresent()) {
+            throw new UnsupportedOperationException(
+                    "the Vector API module is absent: start the JVM with --add-modules jdk.incubator.vector");
+        }
+        return VectorHolder.VECTOR;
+    }
+
+    /** True when the JVM was started with {@code --add-modules jdk.incubator.vector}. */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** The same implementation running its parallel kernels on {@code executor}. */
+    public Kernels withExecutor(KernelExecutor executor) {
+        return new Kernels(factory, Objects.requireNonNull(executor, "executor"));
+    }
+
+    /** "scalar" or "vector-&lt;bits&gt;". */
+    public String name() {
+        return factory.name();
+    }
+
+    public boolean isVector() {
+        return !(factory instanceof ScalarKernelFactory);
+    }
+
+    public KernelExecutor executor() {
+        return executor;
+    }
+
+    @Override
+    public String toString() {
+        return "Kernels[" + name() + ", " + executor.threads() + " threads]";
+    }
+
+    private static Kernels choose() {
+        String want = System.getProperty("llmj.kernels", "auto").trim();
+        switch (want) {
+            case "scalar":
+                return scalar();
+            case "vector":
+                return vector();
+            case "auto", "":
+                return vectorModulePresent() ? vector() : scalar();
+            default:
+                throw new IllegalArgumentException("llmj.kernels must be auto, scalar or vector, got " + want);
+        }
+    }
+
+    private static KernelFactory loadVectorFactory() {
+        try {
+            return (KernelFactory) Class.forName(VECTOR_FACTORY).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot load " + VECTOR_FACTORY, e);
+        }
+    }
+
+    // ---- dots ---------------------------------------------------------------------------------
+
+    private static void pair(MemorySegment a, long aOff, DType ta, MemorySegment b, long bOff, DType tb, int n) {
+        Checks.length("n", n);
+        Checks.span("a", a, aOff, n, ta);
+        Checks.span("b", b, bOff, n, tb);
+    }
+
+    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        pair(a, aOff, DType.F32, b, bOff, DType.F32, n);
+        return dot.dot(a, aOff, b, bOff, n);
+    }
+
+    public float dotF16(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        pair(a, aOff, DType.F16, b, bOff, DType.F32, n);
+        return dot.dotF16(a, aOff, b, bOff, n);
+    }
+
+    public float dotBf16(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        pair(a, aOff, DType.BF16, b, bOff, DType.F32, n);
+        return dot.dotBf16(a, aOff, b, bOff, n);
+    }
+
+    public float dotQ8_0(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        pair(a, aOff, DType.Q8_0, b, bOff, DType.Q8_0, n);
+        return dot.dotQ8_0(a, aOff, b, bOff, n);
+    }
+
+    public float dotQ4_0(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        pair(w, wOff, DType.Q4_0, x, xOff, DType.Q8_0, n);
+        return dot.dotQ4_0(w, wOff, x, xOff, n);
+    }
+
+    public float dotQ4_K(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        pair(w, wOff, DType.Q4_K, x, xOff, DType.F32, n);
+        return dot.dotQ4_K(w, wOff, x, xOff, n);
+    }
+
+    public float dotQ6_K(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        pair(w, wOff, DType.Q6_K, x, xOff, DType.F32, n);
+        return dot.dotQ6_K(w, wOff, x, xOff, n);
+    }
+
+    public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        pair(a, aOff, DType.F32, b, bOff, DType.F32, n);
+        return dot.cosine(a, aOff, b, bOff, n);
+    }
+
+    public float euclidean(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        pair(a, aOff, DType.F32, b, bOff, DType.F32, n);
+        return dot.euclidean(a, aOff, b, bOff, n);
+    }
+
+    public void quantizeQ8_0(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int n) {
+        pair(src, srcOff, DType.F32, dst, dstOff, DType.Q8_0, n);
+        dot.quantizeQ8_0(src, srcOff, dst, dstOff, n);
+    }
+
+    // ---- matrices -----------------------------------------------------------------------------
+
+    public void gemv(Tensor w, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        Checks.f32("x", x, xOff, wm.cols());
+        Checks.f32("y", y, yOff, wm.rows());
+        matrix.gemv(w, x, xOff, y, yOff);
+    }
+
+    public void gemm(Tensor w, MemorySegment a, long aOff, int m, MemorySegment c, long cOff) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        Checks.length("m", m);
+        Checks.f32("a (" + m + "×" + wm.cols() + ")", a, aOff, (long) m * wm.cols());
+        Checks.f32("c (" + m + "×" + wm.rows() + ")", c, cOff, (long) m * wm.rows());
+        matrix.gemm(w, a, aOff, m, c, cOff);
+    }
+
+    public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+            MemorySegment c, long cOff, int ldc) {
+        Checks.length("m", m);
+        Checks.length("n", n);
+        Checks.length("k", k);
+        Checks.matrix("a", a, aOff, m, k, lda);
+        Checks.matrix("b", b, bOff, n, k, ldb);
+        Checks.matrix("c", c, cOff, m, n, ldc);
+        matrix.sgemm(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+
+    // ---- activations --------------------------------------------------------------------------
+
+    public void rmsnorm(MemorySegment out, long outOff, MemorySegment x, long xOff, MemorySegment w, long wOff, int n,
+            float eps) {
+        Checks.length("n", n);
+        Checks.f32("out", out, outOff, n);
+        Checks.f32("x", x, xOff, n);
+        Checks.f32("weight", w, wOff, n);
+        if (!(eps >= 0)) {
+            throw new IllegalArgumentException("eps must be ≥ 0, got " + eps);
+        }
+        act.rmsnorm(out, outOff, x, xOff, w, wOff, n, eps);
+    }
+
+    /** Plain softmax in place (temperature 1, no mask). */
+    public void softmax(MemorySegment x, long off, int n) {
+        softmax(x, off, n, 1f, null, 0);
+    }
+
+    public void softmax(MemorySegment x, long off, int n, float temperature, MemorySegment mask, long maskOff) {
+        Checks.length("n", n);
+        Checks.f32("x", x, off, n);
+        if (mask != null) {
+            Checks.f32("mask", mask, maskOff, n);
+        }
+        if (!(temperature > 0) || Float.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
+        }
+        act.softmax(x, off, n, temperature, mask, maskOff);
+    }
+
+    public void logSoftmax(MemorySegment x, long off, int n) {
+        Checks.length("n", n);
+        Checks.f32("x", x, off, n);
+        act.logSoftmax(x, off, n);
+    }
+
+    public void silu(MemorySegment out, long outOff, MemorySegment x, long xOff, int n) {
+        Checks.length("n", n);
+        Checks.f32("out", out, outOff, n);
+        Checks.f32("x", x, xOff, n);
+        act.silu(out, outOff, x, xOff, n);
+    }
+
+    public void swiglu(MemorySegment out, long outOff, MemorySegment gate, long gateOff, MemorySegment up, long upOff,
+            int n) {
+        Checks.length("n", n);
+        Checks.f32("out", out, outOff, n);
+        Checks.f32("gate", gate, gateOff, n);
+        Checks.f32("up", up, upOff, n);
+        act.swiglu(out, outOff, gate, gateOff, up, upOff, n);
+    }
+
+    public void add(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        Checks.length("n", n);
+        Checks.f32("out", out, outOff, n);
+        pair(a, aOff, DType.F32, b, bOff, DType.F32, n);
+        act.add(out, outOff, a, aOff, b, bOff, n);
+    }
+
+    public void mul(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        Checks.length("n", n);
+        Checks.f32("out", out, outOff, n);
+        pair(a, aOff, DType.F32, b, bOff, DType.F32, n);
+        act.mul(out, outOff, a, aOff, b, bOff, n);
+    }
+
+    public void scale(MemorySegment out, long outOff, MemorySegment x, long xOff, float s, int n) {
+        Checks.length("n", n);
+        Checks.f32("out", out, outOff, n);
+        Checks.f32("x", x, xOff, n);
+        act.scale(out, outOff, x, xOff, s, n);
+    }
+
+    public int argmax(MemorySegment x, long off, int n) {
+        Checks.length("n", n);
+        Checks.f32("x", x, off, n);
+        return act.argmax(x, off, n);
+    }
+
+    public int topK(MemorySegment x, long off, int n, int k, int[] out) {
+        Checks.length("n", n);
+        Checks.f32("x", x, off, n);
+        Objects.requireNonNull(out, "out");
+        if (k < 0 || k > n || k > out.length) {
+            throw new IllegalArgumentException("k = " + k + " must be in 0.." + Math.min(n, out.length)
+                    + " (n = " + n + ", out.length = " + out.length + ")");
+        }
+        return act.topK(x, off, n, k, out);
+    }
+}

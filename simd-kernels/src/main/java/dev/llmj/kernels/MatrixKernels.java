@@ -1,0 +1,35 @@
+package dev.llmj.kernels;
+
+import dev.llmj.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Matrix × vector and matrix × matrix products with weights in any decodable dtype.
+ *
+ * <p>Weights are a {@link Tensor} viewed as a matrix {@code [rows, cols]} (rows over all leading
+ * dimensions); activations and outputs are F32, row-major, at byte offsets in plain segments.
+ * Work is split across the {@link KernelExecutor} the implementation was built with, when every
+ * segment is accessible from its threads: segments of a confined arena keep the work on the caller
+ * (use shared, global or automatic arenas, or mapped files, to run in parallel).
+ */
+public interface MatrixKernels {
+    /**
+     * y[r] = w[r, :] · x for every row r. For Q8_0 and Q4_0 weights x is first quantized to Q8_0
+     * (once per call, into per-thread scratch), as GGUF runtimes do; the K-quants, F16, BF16 and F32
+     * use x as F32.
+     */
+    void gemv(Tensor w, MemorySegment x, long xOff, MemorySegment y, long yOff);
+
+    /**
+     * C = A · Wᵀ: A is {@code [m, K]} F32 row-major, W is {@code [N, K]}, C is {@code [m, N]} F32
+     * row-major. Quantized weights are dequantized to F32 (activations stay F32).
+     */
+    void gemm(Tensor w, MemorySegment a, long aOff, int m, MemorySegment c, long cOff);
+
+    /**
+     * C = A · Bᵀ in F32: A {@code [m, k]} with row stride {@code lda}, B {@code [n, k]} with row
+     * stride {@code ldb}, C {@code [m, n]} with row stride {@code ldc}; strides in elements.
+     */
+    void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+            MemorySegment c, long cOff, int ldc);
+}

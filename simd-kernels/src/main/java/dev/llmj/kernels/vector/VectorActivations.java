@@ -1,0 +1,279 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+
+import dev.llmj.kernels.ActivationKernels;
+import dev.llmj.kernels.scalar.ScalarActivations;
+import dev.llmj.kernels.scalar.TopKHeap;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Vector twin of {@link ScalarActivations}. Each kernel: a vector loop up to
+ * {@code F.loopBound(n)}, then the scalar twin's formula for the tail. exp comes from the Vector
+ * API's EXP (within 1 ulp, like {@link Math#exp}), so results differ from the scalar twin by a few
+ * ulps, not more.
+ */
+final class VectorActivations implements ActivationKernels {
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    private static final int L = F_LANES;
+    /** Elements summed in float lanes before the partial sum moves into a double. */
+    private static final int SUM_CHUNK = 256;
+
+    private static FloatVector load(MemorySegment s, long off, int i) {
+        return FloatVector.fromMemorySegment(F, s, off + 4L * i, LITTLE);
+    }
+
+    private static void store(FloatVector v, MemorySegment s, long off, int i) {
+        v.intoMemorySegment(s, off + 4L * i, LITTLE);
+    }
+
+    private static float f(MemorySegment s, long off, int i) {
+        return s.get(LE.FLOAT, off + 4L * i);
+    }
+
+    private static void put(MemorySegment s, long off, int i, float v) {
+        s.set(LE.FLOAT, off + 4L * i, v);
+    }
+
+    public void rmsnorm(MemorySegment out, long outOff, MemorySegment x, long xOff, MemorySegment w, long wOff, int n,
+            float eps) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        int upper2 = n - n % (2 * L);
+        for (; i < upper2; i += 2 * L) {
+            FloatVector v0 = load(x, xOff, i);
+            FloatVector v1 = load(x, xOff, i + L);
+            acc0 = v0.fma(v0, acc0);
+            acc1 = v1.fma(v1, acc1);
+        }
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector v0 = load(x, xOff, i);
+            acc0 = v0.fma(v0, acc0);
+        }
+        float ss = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float v = f(x, xOff, i);
+            ss = Math.fma(v, v, ss);
+        }
+        float inv = ScalarActivations.rmsScale(ss, n, eps);
+        int j = 0;
+        for (; j < upper; j += L) {
+            store(load(w, wOff, j).mul(load(x, xOff, j).mul(inv)), out, outOff, j);
+        }
+        for (; j < n; j++) {
+            put(out, outOff, j, f(w, wOff, j) * (inv * f(x, xOff, j)));
+        }
+    }
+
+    public void softmax(MemorySegment x, long off, int n, float temperature, MemorySegment mask, long maskOff) {
+        float invT = 1f / temperature;
+        int upper = F.loopBound(n);
+        FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector v = load(x, off, i);
+            if (invT != 1f) {
+                v = v.mul(invT);
+            }
+            if (mask != null) {
+                v = v.add(load(mask, maskOff, i));
+            }
+            if (invT != 1f || mask != null) {
+                store(v, x, off, i);
+            }
+            maxV = maxV.max(v);
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            float v = f(x, off, i);
+            if (invT != 1f) {
+                v *= invT;
+            }
+            if (mask != null) {
+                v += f(mask, maskOff, i);
+            }
+            put(x, off, i, v);
+            max = Math.max(max, v);
+        }
+        double sum = expAndSum(x, off, n, max, true);
+        float inv = (float) (1.0 / sum);
+        int j = 0;
+        for (; j < upper; j += L) {
+            store(load(x, off, j).mul(inv), x, off, j);
+        }
+        for (; j < n; j++) {
+            put(x, off, j, f(x, off, j) * inv);
+        }
+    }
+
+    /** Σ exp(x[i] − max), in float lanes per chunk and double across chunks; optionally stores the exps. */
+    private static double expAndSum(MemorySegment x, long off, int n, float max, boolean storeExp) {
+        int upper = F.loopBound(n);
+        double sum = 0;
+        int i = 0;
+        while (i < upper) {
+            int chunkEnd = Math.min(upper, i + SUM_CHUNK);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < chunkEnd; i += L) {
+                FloatVector e = load(x, off, i).sub(max).lanewise(VectorOperators.EXP);
+                if (storeExp) {
+                    store(e, x, off, i);
+                }
+                acc = acc.add(e);
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(f(x, off, i) - max);
+            if (storeExp) {
+                put(x, off, i, e);
+            }
+            sum += e;
+        }
+        return sum;
+    }
+
+    public void logSoftmax(MemorySegment x, long off, int n) {
+        int upper = F.loopBound(n);
+        FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < upper; i += L) {
+            maxV = maxV.max(load(x, off, i));
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, f(x, off, i));
+        }
+        float logSum = (float) Math.log(expAndSum(x, off, n, max, false));
+        int j = 0;
+        for (; j < upper; j += L) {
+            store(load(x, off, j).sub(max).sub(logSum), x, off, j);
+        }
+        for (; j < n; j++) {
+            put(x, off, j, (f(x, off, j) - max) - logSum);
+        }
+    }
+
+    private static FloatVector silu(FloatVector v) {
+        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    public void silu(MemorySegment out, long outOff, MemorySegment x, long xOff, int n) {
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            store(silu(load(x, xOff, i)), out, outOff, i);
+        }
+        for (; i < n; i++) {
+            float v = f(x, xOff, i);
+            put(out, outOff, i, v / (1f + (float) Math.exp(-v)));
+        }
+    }
+
+    public void swiglu(MemorySegment out, long outOff, MemorySegment gate, long gateOff, MemorySegment up, long upOff,
+            int n) {
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            store(silu(load(gate, gateOff, i)).mul(load(up, upOff, i)), out, outOff, i);
+        }
+        for (; i < n; i++) {
+            float g = f(gate, gateOff, i);
+            put(out, outOff, i, g / (1f + (float) Math.exp(-g)) * f(up, upOff, i));
+        }
+    }
+
+    public void add(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            store(load(a, aOff, i).add(load(b, bOff, i)), out, outOff, i);
+        }
+        for (; i < n; i++) {
+            put(out, outOff, i, f(a, aOff, i) + f(b, bOff, i));
+        }
+    }
+
+    public void mul(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            store(load(a, aOff, i).mul(load(b, bOff, i)), out, outOff, i);
+        }
+        for (; i < n; i++) {
+            put(out, outOff, i, f(a, aOff, i) * f(b, bOff, i));
+        }
+    }
+
+    public void scale(MemorySegment out, long outOff, MemorySegment x, long xOff, float s, int n) {
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            store(load(x, xOff, i).mul(s), out, outOff, i);
+        }
+        for (; i < n; i++) {
+            put(out, outOff, i, s * f(x, xOff, i));
+        }
+    }
+
+    /**
+     * Two passes: the largest non-NaN value (lanes only move on a strict GT, which is false for
+     * NaN), then the first index holding it. Same answer as the scalar twin's single pass.
+     */
+    public int argmax(MemorySegment x, long off, int n) {
+        int upper = F.loopBound(n);
+        FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector v = load(x, off, i);
+            maxV = maxV.blend(v, v.compare(VectorOperators.GT, maxV));
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            float v = f(x, off, i);
+            if (v > max) {
+                max = v;
+            }
+        }
+        int j = 0;
+        for (; j < upper; j += L) {
+            VectorMask<Float> hit = load(x, off, j).compare(VectorOperators.EQ, max);
+            if (hit.anyTrue()) {
+                return j + hit.firstTrue();
+            }
+        }
+        for (; j < n; j++) {
+            if (f(x, off, j) == max) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    /** The scalar heap, fed only from vectors that hold a value above its current threshold. */
+    public int topK(MemorySegment x, long off, int n, int k, int[] out) {
+        TopKHeap heap = new TopKHeap(k);
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector v = load(x, off, i);
+            if (!heap.full() || v.compare(VectorOperators.GT, heap.threshold()).anyTrue()) {
+                for (int l = 0; l < L; l++) {
+                    heap.offer(i + l, v.lane(l));
+                }
+            }
+        }
+        for (; i < n; i++) {
+            heap.offer(i, f(x, off, i));
+        }
+        return heap.drainDescending(out);
+    }
+}

@@ -1,0 +1,311 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+
+import dev.llmj.kernels.DotKernels;
+import dev.llmj.kernels.scalar.KQuants;
+import dev.llmj.kernels.scalar.Similarity;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Vector twin of {@link dev.llmj.kernels.scalar.ScalarDot}: same signatures, lanes of
+ * {@link dev.llmj.kernels.VectorWidths#F}, four independent accumulators in the main loop, one
+ * single-vector step, then a scalar fma tail.
+ *
+ * <p>Quantized blocks are widened byte → float one float-vector at a time ({@code B_PER_F} bytes,
+ * one per float lane). For Q8_0 × Q8_0 and Q4_0 × Q8_0 the per-block sums of products are exact in
+ * float: 32 products of at most 128·128 sum to less than 2^24.
+ */
+final class VectorDot implements DotKernels {
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    private static final int L = F_LANES;
+
+    static FloatVector f32(MemorySegment s, long off) {
+        return FloatVector.fromMemorySegment(F, s, off, LITTLE);
+    }
+
+    /** L signed bytes at {@code off}, one per float lane. */
+    static FloatVector bytesToFloats(MemorySegment s, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(B_PER_F, s, off, LITTLE).castShape(F, 0);
+    }
+
+    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        return dotBody(a, aOff, b, bOff, n);
+    }
+
+    static float dotBody(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int i = 0;
+        int upper4 = n - n % (4 * L);
+        for (; i < upper4; i += 4 * L) {
+            long pa = aOff + 4L * i;
+            long pb = bOff + 4L * i;
+            acc0 = f32(a, pa).fma(f32(b, pb), acc0);
+            acc1 = f32(a, pa + 4L * L).fma(f32(b, pb + 4L * L), acc1);
+            acc2 = f32(a, pa + 8L * L).fma(f32(b, pb + 8L * L), acc2);
+            acc3 = f32(a, pa + 12L * L).fma(f32(b, pb + 12L * L), acc3);
+        }
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            acc0 = f32(a, aOff + 4L * i).fma(f32(b, bOff + 4L * i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
+        }
+        return sum;
+    }
+
+    public float dotF16(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        int upper2 = n - n % (2 * L);
+        for (; i < upper2; i += 2 * L) {
+            acc0 = HalfVectors.f16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
+            acc1 = HalfVectors.f16(a, aOff + 2L * (i + L)).fma(f32(b, bOff + 4L * (i + L)), acc1);
+        }
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            acc0 = HalfVectors.f16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum = Math.fma(HalfFloats.f16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
+        }
+        return sum;
+    }
+
+    public float dotBf16(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        int upper2 = n - n % (2 * L);
+        for (; i < upper2; i += 2 * L) {
+            acc0 = HalfVectors.bf16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
+            acc1 = HalfVectors.bf16(a, aOff + 2L * (i + L)).fma(f32(b, bOff + 4L * (i + L)), acc1);
+        }
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            acc0 = HalfVectors.bf16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum = Math.fma(HalfFloats.bf16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
+        }
+        return sum;
+    }
+
+    /** Exact integer Σ qa·qb of one Q8_0 block pair, as a float vector of partial sums. */
+    private static FloatVector q8Block(MemorySegment a, long pa, MemorySegment b, long pb) {
+        FloatVector s = bytesToFloats(a, pa + 2).mul(bytesToFloats(b, pb + 2));
+        for (int c = L; c < 32; c += L) {
+            s = bytesToFloats(a, pa + 2 + c).fma(bytesToFloats(b, pb + 2 + c), s);
+        }
+        return s;
+    }
+
+    private static float scaleProduct(MemorySegment a, long pa, MemorySegment b, long pb) {
+        return HalfFloats.f16ToFloat(a.get(LE.SHORT, pa)) * HalfFloats.f16ToFloat(b.get(LE.SHORT, pb));
+    }
+
+    public float dotQ8_0(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        int blocks = n / 32;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int blk = 0;
+        for (; blk + 1 < blocks; blk += 2) {
+            long pa = aOff + 34L * blk;
+            long pb = bOff + 34L * blk;
+            acc0 = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc0);
+            acc1 = q8Block(a, pa + 34, b, pb + 34).fma(FloatVector.broadcast(F, scaleProduct(a, pa + 34, b, pb + 34)), acc1);
+        }
+        if (blk < blocks) {
+            long pa = aOff + 34L * blk;
+            long pb = bOff + 34L * blk;
+            acc0 = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Exact Σ (nibble − 8)·q8 of one Q4_0 block against one Q8_0 block. Packed byte j holds
+     * element j (low nibble) and element j+16 (high nibble).
+     */
+    private static FloatVector q4Block(MemorySegment w, long pw, MemorySegment x, long px) {
+        FloatVector s = FloatVector.zero(F);
+        for (int c = 0; c < 16; c += L) {
+            ByteVector packed = ByteVector.fromMemorySegment(B_PER_F, w, pw + 2 + c, LITTLE);
+            FloatVector lo = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
+            FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+                    .castShape(F, 0);
+            s = lo.fma(bytesToFloats(x, px + 2 + c), s);
+            s = hi.fma(bytesToFloats(x, px + 2 + 16 + c), s);
+        }
+        return s;
+    }
+
+    public float dotQ4_0(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        int blocks = n / 32;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int blk = 0;
+        for (; blk + 1 < blocks; blk += 2) {
+            long pw = wOff + 18L * blk;
+            long px = xOff + 34L * blk;
+            acc0 = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc0);
+            acc1 = q4Block(w, pw + 18, x, px + 34).fma(FloatVector.broadcast(F, scaleProduct(w, pw + 18, x, px + 34)), acc1);
+        }
+        if (blk < blocks) {
+            long pw = wOff + 18L * blk;
+            long px = xOff + 34L * blk;
+            acc0 = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q4_K: per 32-element sub-block, element = d·sc·q − dmin·m (layout in Q4_KCodec). */
+    public float dotQ4_K(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int blk = 0; blk < n / 256; blk++) {
+            long p = wOff + 144L * blk;
+            float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p));
+            float dmin = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 2));
+            long xb = xOff + 4L * 256 * blk;
+            for (int pair = 0; pair < 4; pair++) {
+                int j = 2 * pair;
+                float d1 = d * KQuants.q4kScale(w, p + 4, j);
+                float m1 = dmin * KQuants.q4kMin(w, p + 4, j);
+                float d2 = d * KQuants.q4kScale(w, p + 4, j + 1);
+                float m2 = dmin * KQuants.q4kMin(w, p + 4, j + 1);
+                long q = p + 16 + 32L * pair;
+                for (int c = 0; c < 32; c += L) {
+                    ByteVector packed = ByteVector.fromMemorySegment(B_PER_F, w, q + c, LITTLE);
+                    FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
+                    FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
+                    acc = lo.mul(d1).sub(m1).fma(f32(x, xb + 4L * (64 * pair + c)), acc);
+                    acc = hi.mul(d2).sub(m2).fma(f32(x, xb + 4L * (64 * pair + 32 + c)), acc);
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q6_K: 4 low bits from ql, 2 high bits from qh, minus 32, times d·scale (layout in Q6_KCodec). */
+    public float dotQ6_K(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int blk = 0; blk < n / 256; blk++) {
+            long p = wOff + 210L * blk;
+            float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 208));
+            long xb = xOff + 4L * 256 * blk;
+            for (int h = 0; h < 2; h++) {
+                long ql = p + 64L * h;
+                long qh = p + 128 + 32L * h;
+                long sc = p + 192 + 8L * h;
+                long xh = xb + 4L * 128 * h;
+                for (int l = 0; l < 32; l += L) {
+                    int is = l / 16;
+                    ByteVector lowA = ByteVector.fromMemorySegment(B_PER_F, w, ql + l, LITTLE);
+                    ByteVector lowB = ByteVector.fromMemorySegment(B_PER_F, w, ql + 32 + l, LITTLE);
+                    ByteVector high = ByteVector.fromMemorySegment(B_PER_F, w, qh + l, LITTLE);
+                    acc = q6(lowA.and((byte) 15), high, 0).mul(d * w.get(LE.BYTE, sc + is))
+                            .fma(f32(x, xh + 4L * l), acc);
+                    acc = q6(lowB.and((byte) 15), high, 2).mul(d * w.get(LE.BYTE, sc + is + 2))
+                            .fma(f32(x, xh + 4L * (l + 32)), acc);
+                    acc = q6(lowA.lanewise(VectorOperators.LSHR, 4).and((byte) 15), high, 4)
+                            .mul(d * w.get(LE.BYTE, sc + is + 4)).fma(f32(x, xh + 4L * (l + 64)), acc);
+                    acc = q6(lowB.lanewise(VectorOperators.LSHR, 4).and((byte) 15), high, 6)
+                            .mul(d * w.get(LE.BYTE, sc + is + 6)).fma(f32(x, xh + 4L * (l + 96)), acc);
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** (low4 | ((high &gt;&gt; shift) &amp; 3) &lt;&lt; 4) − 32 as floats. */
+    private static FloatVector q6(ByteVector low4, ByteVector high, int shift) {
+        ByteVector hi2 = high.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+        return (FloatVector) low4.or(hi2).sub((byte) 32).castShape(F, 0);
+    }
+
+    public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        FloatVector ab0 = FloatVector.zero(F);
+        FloatVector aa0 = FloatVector.zero(F);
+        FloatVector bb0 = FloatVector.zero(F);
+        FloatVector ab1 = FloatVector.zero(F);
+        FloatVector aa1 = FloatVector.zero(F);
+        FloatVector bb1 = FloatVector.zero(F);
+        int i = 0;
+        int upper2 = n - n % (2 * L);
+        for (; i < upper2; i += 2 * L) {
+            FloatVector x0 = f32(a, aOff + 4L * i);
+            FloatVector y0 = f32(b, bOff + 4L * i);
+            FloatVector x1 = f32(a, aOff + 4L * (i + L));
+            FloatVector y1 = f32(b, bOff + 4L * (i + L));
+            ab0 = x0.fma(y0, ab0);
+            aa0 = x0.fma(x0, aa0);
+            bb0 = y0.fma(y0, bb0);
+            ab1 = x1.fma(y1, ab1);
+            aa1 = x1.fma(x1, aa1);
+            bb1 = y1.fma(y1, bb1);
+        }
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector x0 = f32(a, aOff + 4L * i);
+            FloatVector y0 = f32(b, bOff + 4L * i);
+            ab0 = x0.fma(y0, ab0);
+            aa0 = x0.fma(x0, aa0);
+            bb0 = y0.fma(y0, bb0);
+        }
+        float ab = ab0.add(ab1).reduceLanes(VectorOperators.ADD);
+        float aa = aa0.add(aa1).reduceLanes(VectorOperators.ADD);
+        float bb = bb0.add(bb1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float x = a.get(LE.FLOAT, aOff + 4L * i);
+            float y = b.get(LE.FLOAT, bOff + 4L * i);
+            ab = Math.fma(x, y, ab);
+            aa = Math.fma(x, x, aa);
+            bb = Math.fma(y, y, bb);
+        }
+        return Similarity.cosine(ab, aa, bb);
+    }
+
+    public float euclidean(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        int upper2 = n - n % (2 * L);
+        for (; i < upper2; i += 2 * L) {
+            FloatVector d0 = f32(a, aOff + 4L * i).sub(f32(b, bOff + 4L * i));
+            FloatVector d1 = f32(a, aOff + 4L * (i + L)).sub(f32(b, bOff + 4L * (i + L)));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+        }
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector d0 = f32(a, aOff + 4L * i).sub(f32(b, bOff + 4L * i));
+            acc0 = d0.fma(d0, acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float diff = a.get(LE.FLOAT, aOff + 4L * i) - b.get(LE.FLOAT, bOff + 4L * i);
+            sum = Math.fma(diff, diff, sum);
+        }
+        return (float) Math.sqrt(sum);
+    }
+
+    public void quantizeQ8_0(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int n) {
+        VectorQuantize.q8_0(src, srcOff, dst, dstOff, n);
+    }
+}

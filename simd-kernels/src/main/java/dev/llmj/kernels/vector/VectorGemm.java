@@ -1,0 +1,181 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.kernels.WeightMatrix;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * C = A · Wᵀ, blocked and packed, with float lanes running along M.
+ *
+ * <p>Why along M: W is {@code [N, K]} row-major and A is {@code [M, K]}; a register tile holds
+ * C[i..i+2L)[j..j+6) as twelve vectors whose lanes are rows i. Each step over k loads two vectors
+ * of A<sup>T</sup> and broadcasts six weights W[j][k] read straight from their rows, so the weights
+ * need no transposition (only A is packed, M×K copies for M×N×K work) and every C element is one
+ * sequential fma chain over k, exactly as in the scalar twin.
+ *
+ * <pre>
+ *   packed A, one panel per 2L rows (L rows for a short last panel), zero-padded:
+ *     panel t: [k = 0][row 0 .. PW)  [k = 1][row 0 .. PW)  ...      PW = 2L or L
+ *   tasks: column ranges of TASK_COLS weights rows; quantized/half weights are first decoded to an
+ *          F32 panel of TASK_COLS × K in the worker's scratch and reused for every row of A
+ *   per task:  for k-block (KC)  for panel-block (PANELS_PER_BLOCK ≈ half of L2)
+ *                for column tile (6 or 12)  for panel  micro-kernel
+ * </pre>
+ * Partial sums across k-blocks live in C: a later k-block loads C into the accumulators, so the
+ * fma chain continues unbroken.
+ */
+final class VectorGemm {
+    private VectorGemm() {}
+
+    static final int L = F_LANES;
+    /** Weight rows (output columns) per task: a multiple of both tile widths 6 and 12. */
+    static final int TASK_COLS = 48;
+    /** K block: a 2L-row panel slice of KC is KC·2L·4 bytes (128 KiB at L = 16). */
+    static final int KC = 1024;
+    /** Panels kept hot in L2 while column tiles sweep over them. */
+    static final int PANELS_PER_BLOCK = 4;
+
+    static void gemm(KernelExecutor executor, int m, WeightMatrix w, MemorySegment a, long aOff, int lda,
+            MemorySegment c, long cOff, int ldc) {
+        int n = w.rows();
+        int k = w.cols();
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                c.asSlice(cOff + 4L * i * ldc, 4L * n).fill((byte) 0);
+            }
+            return;
+        }
+        KernelExecutor ex = executor.reaching(w.base(), a, c);
+        PackedA packed = PackedA.pack(ex, m, k, a, aOff, lda);
+        int tasks = (n + TASK_COLS - 1) / TASK_COLS;
+        ex.parallelFor(tasks, t -> {
+            int j0 = t * TASK_COLS;
+            int j1 = Math.min(n, j0 + TASK_COLS);
+            runTask(packed, w, j0, j1, c, cOff, ldc);
+        });
+    }
+
+    private static void runTask(PackedA ap, WeightMatrix w, int j0, int j1, MemorySegment c, long cOff, int ldc) {
+        int k = w.cols();
+        MemorySegment b;
+        long b0;
+        long bStride;
+        if (w.dtype() == DType.F32) {
+            b = w.base();
+            b0 = w.row(j0);
+            bStride = w.rowStride();
+        } else {
+            b = Scratch.get(Scratch.Slot.WEIGHT_PANEL, 4L * k * (j1 - j0));
+            b0 = 0;
+            bStride = 4L * k;
+            for (int j = j0; j < j1; j++) {
+                VectorDequant.row(w.dtype(), w.base(), w.row(j), b, (j - j0) * bStride, k);
+            }
+        }
+        float[] tmp = new float[2 * L];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean first = pc == 0;
+            for (int pb = 0; pb < ap.panels; pb += PANELS_PER_BLOCK) {
+                int pbEnd = Math.min(ap.panels, pb + PANELS_PER_BLOCK);
+                boolean narrowLast = ap.panelWidth(pbEnd - 1) == L;
+                int wideEnd = narrowLast ? pbEnd - 1 : pbEnd;
+                // wide panels (2L rows): tiles of 6 columns, then single columns
+                for (int j = j0; j < j1 && pb < wideEnd; ) {
+                    int cols = j1 - j >= 6 ? 6 : 1;
+                    long bj = b0 + (j - j0) * bStride + 4L * pc;
+                    for (int t = pb; t < wideEnd; t++) {
+                        int rowBase = t * 2 * L;
+                        int rows = Math.min(2 * L, ap.m - rowBase);
+                        long apOff = ap.panelOffset(t) + 4L * pc * 2 * L;
+                        long cTile = cOff + 4L * ((long) rowBase * ldc + j);
+                        if (cols == 6) {
+                            MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, first, tmp);
+                        } else {
+                            MicroKernels.k2x1(ap.seg, apOff, kc, b, bj, c, cTile, ldc, rows, first, tmp);
+                        }
+                    }
+                    j += cols;
+                }
+                // a last panel of at most L rows: tiles of 12 columns, then single columns
+                if (narrowLast) {
+                    int t = pbEnd - 1;
+                    int rowBase = t * 2 * L;
+                    int rows = ap.m - rowBase;
+                    long apOff = ap.panelOffset(t) + 4L * pc * L;
+                    for (int j = j0; j < j1; ) {
+                        int cols = j1 - j >= 12 ? 12 : 1;
+                        long bj = b0 + (j - j0) * bStride + 4L * pc;
+                        long cTile = cOff + 4L * ((long) rowBase * ldc + j);
+                        if (cols == 12) {
+                            MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, first, tmp);
+                        } else {
+                            MicroKernels.k1x1(ap.seg, apOff, kc, b, bj, c, cTile, ldc, rows, first, tmp);
+                        }
+                        j += cols;
+                    }
+                }
+            }
+        }
+    }
+
+    /** A transposed into zero-padded panels; built once per call in the caller's scratch. */
+    static final class PackedA {
+        final MemorySegment seg;
+        final int m;
+        final int k;
+        final int panels;
+
+        private PackedA(MemorySegment seg, int m, int k) {
+            this.seg = seg;
+            this.m = m;
+            this.k = k;
+            this.panels = (m + 2 * L - 1) / (2 * L);
+        }
+
+        /** 2L, or L for a last panel holding at most L rows. */
+        int panelWidth(int t) {
+            int rows = m - t * 2 * L;
+            return rows <= L ? L : 2 * L;
+        }
+
+        long panelOffset(int t) {
+            return 4L * k * 2 * L * t;
+        }
+
+        static PackedA pack(KernelExecutor executor, int m, int k, MemorySegment a, long aOff, int lda) {
+            int panels = (m + 2 * L - 1) / (2 * L);
+            MemorySegment seg = Scratch.get(Scratch.Slot.PACKED_A, 4L * k * 2 * L * panels);
+            PackedA p = new PackedA(seg, m, k);
+            executor.parallelFor(panels, t -> p.packPanel(t, a, aOff, lda));
+            return p;
+        }
+
+        private void packPanel(int t, MemorySegment a, long aOff, int lda) {
+            int pw = panelWidth(t);
+            int rowBase = t * 2 * L;
+            int rows = Math.min(pw, m - rowBase);
+            long base = panelOffset(t);
+            for (int r = 0; r < pw; r++) {
+                if (r < rows) {
+                    long src = aOff + 4L * (long) (rowBase + r) * lda;
+                    for (int p = 0; p < k; p++) {
+                        seg.set(LE.FLOAT, base + 4L * ((long) p * pw + r), a.get(LE.FLOAT, src + 4L * p));
+                    }
+                } else {
+                    for (int p = 0; p < k; p++) {
+                        seg.set(LE.FLOAT, base + 4L * ((long) p * pw + r), 0f);
+                    }
+                }
+            }
+        }
+    }
+}

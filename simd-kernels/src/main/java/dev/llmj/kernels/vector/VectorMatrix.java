@@ -1,0 +1,47 @@
+package dev.llmj.kernels.vector;
+
+import dev.llmj.kernels.DotKernels;
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.MatrixKernels;
+import dev.llmj.kernels.WeightMatrix;
+import dev.llmj.kernels.scalar.ScalarMatrix;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Vector GEMV and GEMM. GEMV is one vector dot per weight row (rows split across threads; the
+ * activations quantized to Q8_0 once per call for Q8_0/Q4_0 weights). GEMM is {@link VectorGemm}.
+ */
+final class VectorMatrix implements MatrixKernels {
+    private final DotKernels dot;
+    private final KernelExecutor executor;
+
+    VectorMatrix(DotKernels dot, KernelExecutor executor) {
+        this.dot = dot;
+        this.executor = executor;
+    }
+
+    public void gemv(Tensor w, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        ScalarMatrix.gemvRows(dot, executor, WeightMatrix.of(w), x, xOff, y, yOff);
+    }
+
+    public void gemm(Tensor w, MemorySegment a, long aOff, int m, MemorySegment c, long cOff) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        if (m == 1 && !wm.dtype().isQuantized()) {
+            ScalarMatrix.gemvRows(dot, executor, wm, a, aOff, c, cOff);
+            return;
+        }
+        VectorGemm.gemm(executor, m, wm, a, aOff, wm.cols(), c, cOff, wm.rows());
+    }
+
+    public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+            MemorySegment c, long cOff, int ldc) {
+        WeightMatrix wm = new WeightMatrix(b, bOff, 4L * ldb, n, k, DType.F32);
+        if (m == 1) {
+            ScalarMatrix.gemvRows(dot, executor, wm, a, aOff, c, cOff);
+            return;
+        }
+        VectorGemm.gemm(executor, m, wm, a, aOff, lda, c, cOff, ldc);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+import static dev.llmj.kernels.VectorWidths.I;
+
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * On-the-fly Q8_0 quantization of activations, bit-identical to
+ * {@link dev.llmj.tensor.quant.Q8_0Codec#quantize}.
+ *
+ * <p>C's roundf (halves away from zero) in float lanes: with a = |v|, t = trunc(a) and the exact
+ * fraction f = a − t, roundf(a) = t + (f ≥ 0.5); the sign is put back afterwards. (Adding 0.5 in
+ * float would round 0.49999997 up.)
+ */
+final class VectorQuantize {
+    private VectorQuantize() {}
+
+    private static final int L = F_LANES;
+
+    static void q8_0(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int n) {
+        for (int blk = 0; blk < n / 32; blk++) {
+            long s = srcOff + 128L * blk;
+            long o = dstOff + 34L * blk;
+            FloatVector amaxV = FloatVector.zero(F);
+            for (int c = 0; c < 32; c += L) {
+                amaxV = amaxV.max(VectorDot.f32(src, s + 4L * c).abs());
+            }
+            float amax = amaxV.reduceLanes(VectorOperators.MAX);
+            float d = amax / 127f;
+            float id = d != 0 ? 1f / d : 0f;
+            dst.set(LE.SHORT, o, HalfFloats.floatToF16(d));
+            for (int c = 0; c < 32; c += L) {
+                FloatVector v = VectorDot.f32(src, s + 4L * c).mul(id);
+                FloatVector a = v.abs();
+                IntVector t = (IntVector) a.convert(VectorOperators.F2I, 0);
+                FloatVector frac = a.sub((FloatVector) t.convert(VectorOperators.I2F, 0));
+                VectorMask<Integer> up = frac.compare(VectorOperators.GE, 0.5f).cast(I);
+                t = t.add(1, up);
+                VectorMask<Integer> negative = v.compare(VectorOperators.LT, 0f).cast(I);
+                t = t.lanewise(VectorOperators.NEG, negative);
+                t.castShape(B_PER_F, 0).intoMemorySegment(dst, o + 2 + c, ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+    }
+}
