@@ -68,7 +68,7 @@ final class ModelLoader {
                 headDim, context, layout);
         ModelConfig c = checked(file, new ModelConfig(arch, dim, g.getInt(arch + ".feed_forward_length"),
                 g.getInt(arch + ".block_count"), heads, kvHeads, headDim, vocab, context,
-                (float) g.get(arch + ".attention.layer_norm_rms_epsilon").map(v -> v.asDouble()).orElse(1e-5),
+                (float) (double) g.get(arch + ".attention.layer_norm_rms_epsilon").map(v -> v.asDouble()).orElse(1e-5),
                 rope.geometry().rotaryDims(), rope.geometry().base(), layout, rope.scheme(),
                 rope.geometry().trainingLength(), arch.equals("qwen2")));
         Map<String, Tensor> tensors = new LinkedHashMap<>();
