@@ -20,7 +20,9 @@ import java.util.Objects;
 /**
  * Writes GGUF version 3 files in the layout llama.cpp writes and reads: header, metadata in
  * insertion order, tensor table, zero padding to the alignment, then each tensor's bytes at the
- * next aligned offset (padded with zeros after every tensor, the last included).
+ * next aligned offset (padded with zeros after every tensor, the last included; a file without
+ * tensors ends right after its metadata). Rewriting a file llama.cpp wrote reproduces it byte for
+ * byte (see GgufRewriteTest).
  *
  * <p>Streams through a {@link FileChannel} with a small buffer: tensor bytes go straight from
  * their segments to the file, so multi-gigabyte models never pass through a Java array.
@@ -140,7 +142,9 @@ public final class GgufWriter {
                 out.u64(offset);
                 offset += t.dtype().byteSize(t.elementCount());
             }
-            out.pad(align(out.position()) - out.position());
+            if (!tensors.isEmpty()) { // like llama.cpp, a file without tensors ends after its table
+                out.pad(align(out.position()) - out.position());
+            }
             for (Tensor t : tensors.values()) {
                 writeTensorBytes(out, t);
                 out.pad(align(out.position()) - out.position());
