@@ -104,8 +104,24 @@ public final class GgufWriter {
         return this;
     }
 
-    /** Writes the file, replacing any existing one. */
+    /**
+     * Writes the file, replacing any existing one. If writing fails (an I/O error, a string that
+     * is not encodable, a tensor whose arena was closed) the partial file is deleted.
+     */
     public void write(Path file) throws IOException {
+        try {
+            writeUnchecked(file);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private void writeUnchecked(Path file) throws IOException {
         Map<String, GgufValue> meta = new LinkedHashMap<>(metadata);
         GgufValue explicit = meta.get("general.alignment");
         if (explicit != null) {
