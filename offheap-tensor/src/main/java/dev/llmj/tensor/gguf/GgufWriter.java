@@ -20,7 +20,9 @@ import java.util.Objects;
 /**
  * Writes GGUF version 3 files in the layout llama.cpp writes and reads: header, metadata in
  * insertion order, tensor table, zero padding to the alignment, then each tensor's bytes at the
- * next aligned offset (padded with zeros after every tensor, the last included).
+ * next aligned offset (padded with zeros after every tensor, the last included; a file without
+ * tensors ends right after its metadata). Rewriting a file llama.cpp wrote reproduces it byte for
+ * byte (see GgufRewriteTest).
  *
  * <p>Streams through a {@link FileChannel} with a small buffer: tensor bytes go straight from
  * their segments to the file, so multi-gigabyte models never pass through a Java array.
@@ -102,8 +104,24 @@ public final class GgufWriter {
         return this;
     }
 
-    /** Writes the file, replacing any existing one. */
+    /**
+     * Writes the file, replacing any existing one. If writing fails (an I/O error, a string that
+     * is not encodable, a tensor whose arena was closed) the partial file is deleted.
+     */
     public void write(Path file) throws IOException {
+        try {
+            writeUnchecked(file);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private void writeUnchecked(Path file) throws IOException {
         Map<String, GgufValue> meta = new LinkedHashMap<>(metadata);
         GgufValue explicit = meta.get("general.alignment");
         if (explicit != null) {
@@ -140,7 +158,9 @@ public final class GgufWriter {
                 out.u64(offset);
                 offset += t.dtype().byteSize(t.elementCount());
             }
-            out.pad(align(out.position()) - out.position());
+            if (!tensors.isEmpty()) { // like llama.cpp, a file without tensors ends after its table
+                out.pad(align(out.position()) - out.position());
+            }
             for (Tensor t : tensors.values()) {
                 writeTensorBytes(out, t);
                 out.pad(align(out.position()) - out.position());

@@ -238,6 +238,14 @@ class GgufBadInputTest {
                 "metadata[\"k\"]", at);
         assertBad(new GgufBytes().header(0, 1).str("k").u32(8).u64(2).raw((byte) 0xC0, (byte) 0xAF).bytes(),
                 "metadata[\"k\"]", at);
+        // A genuine U+FFFD (EF BF BD) is valid and kept.
+        byte[] replacementChar = new GgufBytes().header(0, 1).str("k").u32(8).u64(3)
+                .raw((byte) 0xEF, (byte) 0xBF, (byte) 0xBD).bytes();
+        try {
+            assertEquals("\uFFFD", GgufReader.parse(MemorySegment.ofArray(replacementChar), NAME).getString("k"));
+        } catch (ModelFormatException e) {
+            fail(e);
+        }
         byte[] badKey = new GgufBytes().header(0, 1).u64(1).raw((byte) 0xFF).u32(4).u32(0).bytes();
         assertBad(badKey, "metadata[0].key", 24);
     }

@@ -151,6 +151,19 @@ class GgufRoundTripTest {
     }
 
     @Test
+    void failedWriteLeavesNoPartialFile() {
+        Path p = dir.resolve("partial.gguf");
+        GgufWriter w = new GgufWriter().putString("ok", "fine").putString("bad", "\uD800 unpaired surrogate");
+        assertThrows(IllegalArgumentException.class, () -> w.write(p));
+        assertTrue(Files.notExists(p));
+        Arena closed = Arena.ofConfined();
+        GgufWriter w2 = new GgufWriter().addTensor("t", Tensor.allocate(closed, DType.F32, 4));
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> w2.write(p));
+        assertTrue(Files.notExists(p));
+    }
+
+    @Test
     void closedArenaMakesTensorViewsThrow() throws Exception {
         Path p = dir.resolve("closed.gguf");
         try (Arena a = Arena.ofConfined()) {
