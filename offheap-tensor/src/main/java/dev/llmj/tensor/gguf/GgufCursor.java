@@ -167,15 +167,12 @@ final class GgufCursor {
         byte[] bytes = new byte[(int) len];
         MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
         pos += len;
-        boolean ascii = true;
-        for (byte b : bytes) {
-            if (b < 0) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
-            return new String(bytes, StandardCharsets.ISO_8859_1);
+        // The JDK's lenient decoder is the fast path; it turns every malformed sequence into
+        // U+FFFD, so only strings containing U+FFFD (malformed, or a genuine EF BF BD) need the
+        // strict decoder to tell which.
+        String s = new String(bytes, StandardCharsets.UTF_8);
+        if (s.indexOf('\uFFFD') < 0) {
+            return s;
         }
         try {
             CharBuffer chars = utf8.reset().decode(ByteBuffer.wrap(bytes));

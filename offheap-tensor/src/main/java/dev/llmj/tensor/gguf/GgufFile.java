@@ -31,18 +31,22 @@ public final class GgufFile {
     private final int version;
     private final Map<String, GgufValue> metadata;
     private final Map<String, Long> keyOffsets;
+    /** Where the metadata ends (and the tensor table starts): the offset reported for a missing key. */
+    private final long metadataEnd;
     private final int alignment;
     private final long dataOffset;
     private final List<GgufTensorInfo> tensorInfos;
     private final Map<String, GgufTensorInfo> byName;
 
     GgufFile(Path path, MemorySegment segment, int version, Map<String, GgufValue> metadata,
-            Map<String, Long> keyOffsets, int alignment, long dataOffset, List<GgufTensorInfo> tensorInfos) {
+            Map<String, Long> keyOffsets, long metadataEnd, int alignment, long dataOffset,
+            List<GgufTensorInfo> tensorInfos) {
         this.path = path;
         this.segment = segment;
         this.version = version;
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         this.keyOffsets = Map.copyOf(keyOffsets);
+        this.metadataEnd = metadataEnd;
         this.alignment = alignment;
         this.dataOffset = dataOffset;
         this.tensorInfos = List.copyOf(tensorInfos);
@@ -104,8 +108,8 @@ public final class GgufFile {
     public GgufValue require(String key) throws ModelFormatException {
         GgufValue v = metadata.get(key);
         if (v == null) {
-            throw new ModelFormatException(path, "metadata[\"" + key + "\"]", dataOffset,
-                    "required key is missing (the file has " + metadata.size() + " keys)");
+            throw new ModelFormatException(path, "metadata[\"" + key + "\"]", metadataEnd,
+                    "required key is missing (the metadata, ending here, has " + metadata.size() + " keys)");
         }
         return v;
     }

@@ -83,6 +83,7 @@ public final class GgufReader {
             metadata.put(key, readValue(c, type, field, 0));
         }
 
+        long metadataEnd = c.position();
         int alignment = alignment(c, metadata, keyOffsets);
 
         List<GgufTensorInfo> infos = new ArrayList<>((int) tensorCount);
@@ -156,7 +157,8 @@ public final class GgufReader {
                     dataOffset + t.relativeOffset(), t.byteSize()));
         }
         checkNoOverlap(c, placed, offsetFieldAt);
-        return new GgufFile(path, segment, (int) version, metadata, keyOffsets, alignment, dataOffset, placed);
+        return new GgufFile(path, segment, (int) version, metadata, keyOffsets, metadataEnd, alignment, dataOffset,
+                placed);
     }
 
     private static String field(int i, GgufTensorInfo t) {

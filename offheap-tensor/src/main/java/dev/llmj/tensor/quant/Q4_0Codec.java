@@ -17,8 +17,9 @@ import java.lang.foreign.MemorySegment;
  *
  * Quantization follows the reference quantizer: the signed value of largest magnitude, m, maps to
  * −8 (d = m / −8); q = min(15, trunc(x/d + 8.5)). Worst-case error per element: |d|/2 for values
- * inside the grid, plus float16 rounding of d; the one value that would need +8 is clamped to +7,
- * costing up to |d|. Overall |x − x̂| ≤ max|x| · (1/8) · (1 + 2^-10).
+ * inside the grid; a value opposite to m that would need +8 is clamped to +7, costing up to |d|;
+ * plus the float16 rounding of d (relative 2^-11) times |q − 8| ≤ 7 in that clamped case.
+ * Overall |x − x̂| ≤ max|x| · (1/8) · (1 + 7·2^-11) (while d is a normal float16).
  */
 public final class Q4_0Codec implements BlockCodec {
     public static final int BLOCK = 32;

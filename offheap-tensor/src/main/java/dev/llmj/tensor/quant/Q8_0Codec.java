@@ -15,7 +15,8 @@ import java.lang.foreign.MemorySegment;
  *
  * Quantization follows the reference quantizer: d = max|x| / 127, q = roundf(x / d) (computed as
  * x · (1/d) in float, halves away from zero). Worst-case error per element is d/2 plus the
- * float16 rounding of d (relative 2^-11), i.e. |x − x̂| ≤ max|x| · (1/254 + 2^-11).
+ * float16 rounding of d (relative 2^-11) times |q| ≤ 127, i.e. |x − x̂| ≤ max|x| · (1/254 + 2^-11)
+ * (while d is a normal float16, i.e. max|x| ≥ 127·2^-14).
  */
 public final class Q8_0Codec implements BlockCodec {
     public static final int BLOCK = 32;

@@ -40,8 +40,9 @@ class GgufSharedFilesTest {
                 assertEquals(1, f.getLong("tokenizer.ggml.bos_token_id"));
             }
             assertTrue(f.tensorInfos().isEmpty());
-            // Generous: parsing 32k–100k strings takes tens of ms; catches accidental quadratic work.
-            assertTrue(ms < 5000, "parse took " + ms + " ms");
+            // Parsing takes 5–60 ms (cold JVM included); the limit is generous for a loaded shared
+            // machine yet catches accidental per-element quadratic work or boxing storms.
+            assertTrue(ms < 2000, "parse took " + ms + " ms");
         }
     }
 
