@@ -8,6 +8,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Decoding works on bytes: a byte-fallback or byte-level token may carry part of a UTF-8
  * character, so streaming output goes through {@link StreamingDecoder}, which holds incomplete
  * characters back until their last byte arrives.
+ *
+ * <p>Implementations are immutable after construction and safe to share between threads.
+ * Obtain one from {@link Tokenizers}.
  */
 public interface Tokenizer {
     Vocabulary vocabulary();

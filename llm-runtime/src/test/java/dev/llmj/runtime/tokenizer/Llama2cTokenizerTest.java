@@ -94,6 +94,15 @@ class Llama2cTokenizerTest {
                                     Arrays.copyOfRange(actual, from, Math.min(actual.length, i + 5))));
         }
         assertEquals(text, tok.decode(expected));
+        // Streaming the same ids gives the same text, except that the dummy-prefix space of the
+        // first token is kept (a stream is a continuation).
+        StreamingDecoder d = tok.streamingDecoder();
+        StringBuilder sb = new StringBuilder(text.length() + 1);
+        for (int id : expected) {
+            sb.append(d.accept(id));
+        }
+        sb.append(d.flush());
+        assertEquals(" " + text, sb.toString());
     }
 
     @Test
