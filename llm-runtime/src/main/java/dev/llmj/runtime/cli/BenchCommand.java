@@ -1,0 +1,142 @@
+package dev.llmj.runtime.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmj.runtime.model.Model;
+import dev.llmj.runtime.model.Session;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code llm bench}: prefill and decode throughput, measured as llama-bench does: prefill = one
+ * batch of {@code --prompt-tokens} random tokens in a fresh context; decode = {@code --gen-tokens}
+ * tokens evaluated one at a time from an empty context. Medians over repeats, after warm-up runs.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measure prefill and decode tokens/s (JSON on stdout, progress on stderr).")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--prompt-tokens", defaultValue = "128", description = "prefill batch (default: ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = "--gen-tokens", defaultValue = "64", description = "decode steps (default: ${DEFAULT-VALUE})")
+    int genTokens;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "measured runs; the median is reported (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "unmeasured runs first, for the JIT (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--json", description = "accepted for symmetry; the output is always JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (promptTokens < 1 || genTokens < 1 || repeats < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --warmup ≥ 0");
+        }
+        try (Model model = modelOptions.load()) {
+            int vocab = model.config().vocabSize();
+            int ctx = Math.max(promptTokens, genTokens);
+            int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, vocab).toArray();
+            double[] prefill = new double[repeats];
+            double[] decode = new double[repeats];
+            for (int run = -warmup; run < repeats; run++) {
+                System.err.printf("llm bench: %s run %d/%d%n", run < 0 ? "warm-up" : "measured",
+                        run < 0 ? run + warmup + 1 : run + 1, run < 0 ? warmup : repeats);
+                double p;
+                double d;
+                try (Session s = model.newSession(ctx, modelOptions.scheme(model))) {
+                    long t0 = System.nanoTime();
+                    s.append(prompt);
+                    p = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                    s.rewind(0);
+                    int token = model.tokenizer().bos() >= 0 ? model.tokenizer().bos() : prompt[0];
+                    long t1 = System.nanoTime();
+                    for (int i = 0; i < genTokens; i++) {
+                        float[] logits = s.append(token);
+                        token = argmax(logits);
+                    }
+                    d = genTokens / ((System.nanoTime() - t1) / 1e9);
+                }
+                if (run >= 0) {
+                    prefill[run] = p;
+                    decode[run] = d;
+                }
+            }
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode o = mapper.createObjectNode();
+            o.put("model", model.source().toString());
+            o.put("weights_dtype", model.weights().layers().get(0).wq().dtype().name());
+            o.put("kernels", model.kernels().name());
+            o.put("threads", model.kernels().executor().threads());
+            o.put("prompt_tokens", promptTokens);
+            o.put("gen_tokens", genTokens);
+            o.put("repeats", repeats);
+            o.put("prefill_tokens_per_second", median(prefill));
+            o.put("decode_tokens_per_second", median(decode));
+            ArrayNode pr = o.putArray("prefill_runs");
+            Arrays.stream(prefill).forEach(pr::add);
+            ArrayNode dr = o.putArray("decode_runs");
+            Arrays.stream(decode).forEach(dr::add);
+            o.put("peak_rss_mib", peakRssMiB());
+            o.put("peak_heap_mib", peakHeapMiB());
+            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        }
+        return 0;
+    }
+
+    private static int argmax(float[] l) {
+        int best = 0;
+        for (int i = 1; i < l.length; i++) {
+            if (l[i] > l[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Peak resident set size (VmHWM) from /proc; −1 where there is no /proc. */
+    static double peakRssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux: fall through
+        }
+        return -1;
+    }
+
+    /** Sum of the heap pools' peak usage since start. */
+    static double peakHeapMiB() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak / (1024.0 * 1024.0);
+    }
+}
