@@ -27,9 +27,8 @@ public final class ResolvedRope {
     private final double[] inverseFrequencies;
     private final double attentionFactor;
     private final PositionPolicy policy;
-    private final RopeTable table;
-    private final RopeTable farKeyTable;
-    private final RopeTable farQueryTable;
+    /** Built on first use (n·d floats each): resolving to read frequencies stays cheap. */
+    private volatile Tables tables;
     private final double lnTraining;
 
     private ResolvedRope(RopeScheme scheme, RopeGeometry geometry, int length) {
@@ -44,17 +43,30 @@ public final class ResolvedRope {
             case RopeScheme.Local l -> new PositionPolicy.LocalWindow(l.window());
             default -> new PositionPolicy.Absolute();
         };
-        this.table = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length);
-        if (policy instanceof PositionPolicy.Windowed(int w, double slope)) {
-            // far keys: key j rotated by j·slope; far queries: query i rotated by w + (i − w)·slope;
-            // their difference is the windowed relative position w + (i − j − w)·slope.
-            this.farKeyTable = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length, 0, slope);
-            this.farQueryTable = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length, w, slope);
-        } else {
-            this.farKeyTable = null;
-            this.farQueryTable = null;
-        }
         this.lnTraining = Math.log(geometry.trainingLength());
+    }
+
+    private record Tables(RopeTable table, RopeTable farKeys, RopeTable farQueries) {}
+
+    private Tables tables() {
+        Tables t = tables;
+        if (t == null) {
+            synchronized (this) {
+                t = tables;
+                if (t == null) {
+                    RopeTable table = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length);
+                    RopeTable farKeys = null, farQueries = null;
+                    if (policy instanceof PositionPolicy.Windowed(int w, double slope)) {
+                        // far keys: key j rotated by j·slope; far queries: query i rotated by
+                        // w + (i − w)·slope; their difference is w + (i − j − w)·slope.
+                        farKeys = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length, 0, slope);
+                        farQueries = new RopeTable(inverseFrequencies, attentionFactor, geometry.layout(), length, w, slope);
+                    }
+                    tables = t = new Tables(table, farKeys, farQueries);
+                }
+            }
+        }
+        return t;
     }
 
     /** Resolves {@code scheme} for {@code geometry} at length {@code n} (≥ 1). */
@@ -82,13 +94,13 @@ public final class ResolvedRope {
 
     public PositionPolicy policy() { return policy; }
 
-    public RopeTable table() { return table; }
+    public RopeTable table() { return tables().table(); }
 
     /** ReRoPE family: row j rotates a key by j·slope (identity rows for ReRoPE's slope 0); else null. */
-    public RopeTable farKeyTable() { return farKeyTable; }
+    public RopeTable farKeyTable() { return tables().farKeys(); }
 
     /** ReRoPE family: row i rotates a query by w + (i − w)·slope; else null. */
-    public RopeTable farQueryTable() { return farQueryTable; }
+    public RopeTable farQueryTable() { return tables().farQueries(); }
 
     /** Whether the keys must also be kept un-rotated / rotated by j·slope (ReRoPE family). */
     public boolean needsFarKeys() {

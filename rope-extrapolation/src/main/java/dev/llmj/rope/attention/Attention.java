@@ -17,7 +17,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Layouts (F32, little-endian, from byte 0 of each segment): q and out [nTokens][heads·headDim],
  * k and v [nTokens][kvHeads·headDim]; q, k, v are un-rotated and left unchanged. {@code out} may be
  * the same memory as {@code q} (each (token, head) block of q is read before that block of out is
- * written).
+ * written). With a multi-threaded {@link ParallelFor}, every segment (and the cache's arena) must be
+ * accessible from the worker threads: allocate them in a shared or global arena, not a confined one.
  */
 public final class Attention {
     private Attention() {}

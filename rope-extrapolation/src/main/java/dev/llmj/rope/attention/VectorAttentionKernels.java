@@ -7,7 +7,7 @@ import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector kernels of attention (lanes of {@link VectorWidths#F}, fma accumulation, scalar tails). */
@@ -32,11 +32,37 @@ final class VectorAttentionKernels implements AttentionKernels {
             FloatVector vb = FloatVector.fromMemorySegment(F, b, bOff + 4L * i, ORDER);
             acc = va.fma(vb, acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += a.get(LE.FLOAT, aOff + 4L * i) * b.get(LE.FLOAT, bOff + 4L * i);
         }
         return sum;
+    }
+
+    /**
+     * Rotations by N/2, N/4, .., 1 lanes: after folding, lane 0 holds the sum in one fixed tree order.
+     * {@code reduceLanes(ADD)} leaves the order to the implementation, and interpreted and compiled
+     * code may then differ in the last bit; a fixed order keeps attention deterministic, so decode
+     * and prefill (and every JIT tier) agree bit for bit.
+     */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(LANES);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int i = 0, s = LANES / 2; s >= 1; i++, s /= 2) {
+            int shift = s;
+            f[i] = VectorShuffle.fromOp(F, lane -> (lane + shift) % LANES);
+        }
+        return f;
+    }
+
+    private static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
+        }
+        return v.lane(0);
     }
 
     @Override
