@@ -10,7 +10,6 @@ import dev.llmj.runtime.model.Model;
 import dev.llmj.runtime.model.Session;
 import dev.llmj.runtime.sampling.SamplerConfig;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -71,7 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
         SamplerConfig sampler = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, repeatLastN, s);
         GenerationOptions options = new GenerationOptions(maxTokens, sampler, stop, !ignoreEos);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = System.out; // UTF-8: bin/llm sets stdout.encoding
         try (Model model = modelOptions.load()) {
             int context = ctx != null ? ctx : model.config().contextLength();
             int[] promptIds = model.tokenizer().encode(prompt, !noBos);

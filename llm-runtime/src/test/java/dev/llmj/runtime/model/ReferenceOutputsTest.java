@@ -152,6 +152,21 @@ class ReferenceOutputsTest {
     }
 
     @Test
+    void ourConvertedGgufGivesTheLlama2cOriginalsTokens() throws IOException {
+        // models/ is the repository's own directory (tests run in llm-runtime/): the embedded default.
+        Path embedded = Path.of("..", "models", "tinyshakespeare-f32.gguf");
+        assertTrue(java.nio.file.Files.exists(embedded), "the embedded default model is committed at " + embedded);
+        JsonNode g = reference.get("greedy").get(0);
+        int[] expected = ints(g.get("generated_ids"));
+        try (Model m = Model.load(embedded); Session s = m.newSession(m.config().contextLength())) {
+            int[] prompt = m.tokenizer().encode(g.get("prompt").asText(), true);
+            assertArrayEquals(ints(g.get("prompt_ids")), prompt);
+            GenerationOptions opts = new GenerationOptions(expected.length, SamplerConfig.greedy(), List.of(), false);
+            assertArrayEquals(expected, Generator.generate(s, prompt, opts, TokenListener.NONE).generatedIds());
+        }
+    }
+
+    @Test
     void seededSamplingIsReproducibleAndGreedyIsDeterministic() {
         int[] prompt = model.tokenizer().encode("JULIET:", true);
         SamplerConfig sampled = new SamplerConfig(0.9f, 40, 0.95f, 0.05f, 1.1f, 64, 1234);

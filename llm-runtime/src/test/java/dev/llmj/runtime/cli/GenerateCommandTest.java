@@ -1,0 +1,97 @@
+package dev.llmj.runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmj.testsupport.SharedAssets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** generate, bench and tokenize through the command line, on the embedded default model. */
+class GenerateCommandTest {
+    private static final String EMBEDDED = Path.of("..", "models", "tinyshakespeare-f32.gguf").toString();
+
+    @Test
+    void greedyJsonHasPromptIdsGeneratedIdsAndText() throws Exception {
+        CliRunner.Result r = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "ROMEO:", "--temperature", "0",
+                "--max-tokens", "12", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertEquals("[1,383,479,489,478,479,471]", o.get("prompt_ids").toString());
+        assertEquals(12, o.get("generated_ids").size());
+        assertTrue(o.get("text").asText().startsWith("\nWhy, my lord"), o.toString());
+    }
+
+    @Test
+    void seededSamplingIsReproducibleThroughTheCli() throws Exception {
+        String[] args = {"generate", "--model", EMBEDDED, "--prompt", "JULIET:", "--seed", "99", "--max-tokens", "16", "--json"};
+        JsonNode a = new ObjectMapper().readTree(CliRunner.run(args).out());
+        JsonNode b = new ObjectMapper().readTree(CliRunner.run(args).out());
+        assertEquals(a.get("generated_ids"), b.get("generated_ids"));
+        assertEquals(99, a.get("seed").asLong());
+    }
+
+    @Test
+    void stopStringEndsGenerationBeforeIt() throws Exception {
+        CliRunner.Result r = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "ROMEO:", "--temperature", "0",
+                "--max-tokens", "40", "--stop", "lord", "--json");
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertEquals("\nWhy, my ", o.get("text").asText());
+        assertEquals("stop_string", o.get("stop_reason").asText());
+    }
+
+    @Test
+    void badFlagsGiveOneLineErrors() {
+        CliRunner.Result ctx = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "x", "--max-tokens", "500");
+        assertEquals(1, ctx.exitCode());
+        assertTrue(ctx.err().contains("do not fit in a context of 256 tokens"), ctx.err());
+        CliRunner.Result temp = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "x", "--temperature", "-1");
+        assertEquals(1, temp.exitCode());
+        assertTrue(temp.err().contains("temperature"), temp.err());
+        CliRunner.Result topP = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "x", "--top-p", "0");
+        assertTrue(topP.err().contains("top-p"), topP.err());
+        CliRunner.Result rope = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "x", "--rope", "warp:factor=2");
+        assertEquals(1, rope.exitCode());
+        assertTrue(rope.err().contains("warp"), rope.err());
+        CliRunner.Result noModel = CliRunner.run("generate", "--model", "/nonexistent/m.gguf", "--prompt", "x");
+        assertTrue(noModel.err().startsWith("llm generate: no such file"), noModel.err());
+        assertEquals(2, CliRunner.run("generate", "--model", EMBEDDED).exitCode(), "missing --prompt is a usage error");
+        assertEquals(2, CliRunner.run("generate", "--prompt", "x", "--max-tokens", "lots").exitCode());
+        for (CliRunner.Result r : new CliRunner.Result[] {ctx, temp, topP, rope, noModel}) {
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+    }
+
+    @Test
+    void ropeSchemeIsAppliedAndReported() throws Exception {
+        CliRunner.Result r = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "ROMEO:", "--temperature", "0",
+                "--max-tokens", "8", "--ctx", "512", "--rope", "rerope:w=128", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("rerope:w=128", new ObjectMapper().readTree(r.out()).get("rope").asText());
+    }
+
+    @Test
+    void benchPrintsThroughputJson() throws Exception {
+        CliRunner.Result r = CliRunner.run("bench", "--model", EMBEDDED, "--prompt-tokens", "16", "--gen-tokens", "4",
+                "--repeats", "1", "--warmup", "0", "--threads", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertTrue(o.get("prefill_tokens_per_second").asDouble() > 0);
+        assertTrue(o.get("decode_tokens_per_second").asDouble() > 0);
+        assertEquals(1, o.get("threads").asInt());
+        assertTrue(o.get("peak_heap_mib").asDouble() > 0);
+    }
+
+    @Test
+    void tokenizeMatchesTheSharedModelsVocabularyTests() throws Exception {
+        CliRunner.Result r = CliRunner.run("tokenize", "--model", EMBEDDED, "--text", "ROMEO:", "--bos", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("[1,383,479,489,478,479,471]", r.out().strip());
+        Path vocab = SharedAssets.require("vocab/ggml-vocab-llama-spm.gguf");
+        CliRunner.Result v = CliRunner.run("tokenize", "--model", vocab.toString(), "--text", "Hello world");
+        assertEquals("15043 3186", v.out().strip());
+        assertEquals(2, CliRunner.run("tokenize", "--model", EMBEDDED).exitCode(), "needs --text or --file");
+    }
+}
