@@ -72,7 +72,7 @@ class SchemeProperties {
         // b'^(−(d−2)/d) = b^(−(d−2)/d)·k^(−1): pow rounding over a few operations, 1e−12 relative
         assertEquals(plain[last] / k, ntk[last], plain[last] / k * 1e-12);
         assertEquals(plain[last] / k, mixed[last], plain[last] / k * 1e-12);
-        // highest: exp(−ln k/(d/2)^0.75), within a factor k^(−1/(d/2)^0.75) ≥ 64^(−1/2^0.75) ≈ 0.085... so check the formula
+        // highest (θ_0 = 1): multiplied by exp(−ln k/(d/2)^0.75), which tends to 1 as d grows
         assertEquals(Math.exp(-Math.log(k) / Math.pow(plain.length, 0.75)), mixed[0], 1e-12);
     }
 }

@@ -42,16 +42,17 @@ final class SchemeParser {
             throw new IllegalArgumentException("empty rope scheme string; valid schemes: " + validNames());
         }
         String s = text.strip();
-        boolean logn = false;
-        int plus = s.indexOf('+');
-        if (plus >= 0) {
-            String modifier = s.substring(plus + 1);
-            if (!modifier.equals("logn")) {
-                throw new IllegalArgumentException("rope scheme '" + text + "': unknown modifier '+" + modifier
-                        + "'; the only modifier is +logn, written once at the end");
+        boolean logn = s.endsWith("+logn");
+        if (logn) {
+            s = s.substring(0, s.length() - "+logn".length());
+        }
+        // any other '+' is an unknown modifier, except an exponent sign inside a number (1e+2)
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '+' && (i == 0 || (s.charAt(i - 1) != 'e' && s.charAt(i - 1) != 'E')
+                    || s.indexOf(':') < 0 || i < s.indexOf(':'))) {
+                throw new IllegalArgumentException("rope scheme '" + text + "': unknown modifier '"
+                        + s.substring(i) + "'; the only modifier is +logn, written once at the end");
             }
-            logn = true;
-            s = s.substring(0, plus);
         }
         int colon = s.indexOf(':');
         String name = colon < 0 ? s : s.substring(0, colon);

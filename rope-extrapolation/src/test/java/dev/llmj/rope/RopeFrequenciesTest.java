@@ -2,6 +2,7 @@ package dev.llmj.rope;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +62,7 @@ class RopeFrequenciesTest {
         // j = 0: exp(−ln 4/32^0.75) = exp(−0.0819...) ≈ 0.92: almost unchanged, and monotone in between
         close(Math.exp(-Math.log(4) / Math.pow(32, 0.75)), mixed[0] / plain[0]);
         for (int j = 1; j < 32; j++) {
-            assert mixed[j] / plain[j] < mixed[j - 1] / plain[j - 1];
+            assertTrue(mixed[j] / plain[j] < mixed[j - 1] / plain[j - 1], "pair " + j);
         }
     }
 
@@ -92,7 +93,7 @@ class RopeFrequenciesTest {
         for (int j = 13; j < 32; j++) close(plain[j] / 2, l3[j]);
         close(0.04021850800425944, l3[10]);
         for (int j = 9; j <= 12; j++) {
-            assert l3[j] < plain[j] && l3[j] > plain[j] / 2 : j;
+            assertTrue(l3[j] < plain[j] && l3[j] > plain[j] / 2, "pair " + j);
         }
     }
 
@@ -108,6 +109,6 @@ class RopeFrequenciesTest {
         assertEquals(1.0, rerope.queryScale(255));               // ln 256 / ln 256
         close(Math.log(512) / Math.log(256), rerope.queryScale(511));
         ResolvedRope local = RopeScheme.parse("local:w=16").resolve(G, 64);
-        assert local.policy().attends(15) && !local.policy().attends(16);
+        assertTrue(local.policy().attends(15) && !local.policy().attends(16));
     }
 }

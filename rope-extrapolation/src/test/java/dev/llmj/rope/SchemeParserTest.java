@@ -31,6 +31,7 @@ class SchemeParserTest {
         assertEquals("llama3:factor=8", RopeScheme.parse("llama3:factor=8,low=1,high=4").toString());
         assertEquals("dynamic-ntk", RopeScheme.parse("dynamic-ntk:factor=1").toString());
         assertEquals("linear:factor=2", RopeScheme.parse(" linear:factor=2.0 ").toString());
+        assertEquals("linear:factor=100+logn", RopeScheme.parse("linear:factor=1e+2+logn").toString());
     }
 
     @Test
@@ -85,6 +86,8 @@ class SchemeParserTest {
         assertTrue(messageOf("yarn:factor").contains("'factor'"));
         assertTrue(messageOf("yarn:factor=2,factor=3").contains("twice"));
         assertTrue(messageOf("rope+log").contains("+log"));
+        assertTrue(messageOf("rerope:w=4+lognn").contains("'+lognn'"), messageOf("rerope:w=4+lognn"));
+        assertTrue(messageOf("yarn:factor=2+logn+logn").contains("modifier"));
         assertTrue(messageOf("rope+logn+logn").contains("modifier"));
         assertTrue(messageOf("yarn:factor=2,").contains("key=value"));
     }

@@ -5,6 +5,7 @@ import dev.llmj.rope.PositionPolicy;
 import dev.llmj.rope.ResolvedRope;
 import dev.llmj.rope.RopeTable;
 import dev.llmj.tensor.LE;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -25,18 +26,22 @@ import java.lang.foreign.MemorySegment;
 final class AttentionEngine {
     private AttentionEngine() {}
 
-    /** Per-thread scratch: heap segments backed by byte[] (the Vector API reads those). */
+    /**
+     * Per-thread scratch. Off-heap (an automatic arena, freed with the thread's scratch): vector
+     * loads from native segments are cheaper than from byte[]-backed heap segments.
+     */
     private static final class Scratch {
-        MemorySegment qNear = MemorySegment.ofArray(new byte[0]);
+        MemorySegment qNear = MemorySegment.NULL;
         MemorySegment qFar = qNear;
         MemorySegment acc = qNear;
         float[] scores = new float[0];
 
         Scratch ensure(int headDim, int maxKeys) {
             if (qNear.byteSize() < 4L * headDim) {
-                qNear = MemorySegment.ofArray(new byte[4 * headDim]);
-                qFar = MemorySegment.ofArray(new byte[4 * headDim]);
-                acc = MemorySegment.ofArray(new byte[4 * headDim]);
+                Arena arena = Arena.ofAuto();
+                qNear = arena.allocate(4L * headDim, 64);
+                qFar = arena.allocate(4L * headDim, 64);
+                acc = arena.allocate(4L * headDim, 64);
             }
             if (scores.length < maxKeys) {
                 scores = new float[Math.max(maxKeys, scores.length * 2)];

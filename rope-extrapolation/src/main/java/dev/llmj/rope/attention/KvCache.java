@@ -60,6 +60,11 @@ public final class KvCache {
         return new KvCache(shape, rope, capacity, arena);
     }
 
+    /** A cache for every position {@code rope} serves (capacity = {@code rope.length()}). */
+    public static KvCache allocate(Arena arena, AttentionShape shape, ResolvedRope rope) {
+        return allocate(arena, shape, rope, rope == null ? 0 : rope.length());
+    }
+
     public AttentionShape shape() { return shape; }
 
     public ResolvedRope rope() { return rope; }

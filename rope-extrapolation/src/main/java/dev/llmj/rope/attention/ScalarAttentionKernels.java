@@ -5,7 +5,11 @@ import dev.llmj.rope.RotaryScalar;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 
-/** Scalar twin of {@link VectorAttentionKernels}: plain sequential float loops. */
+/**
+ * Scalar twin of {@link VectorAttentionKernels}: plain sequential float loops with the same fma
+ * policy (one rounding per multiply-add), so axpy agrees bit for bit and dot differs only in the
+ * order of its sum.
+ */
 final class ScalarAttentionKernels implements AttentionKernels {
     static final ScalarAttentionKernels INSTANCE = new ScalarAttentionKernels();
 
@@ -18,7 +22,7 @@ final class ScalarAttentionKernels implements AttentionKernels {
     public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
         float sum = 0;
         for (int i = 0; i < n; i++) {
-            sum += a.get(LE.FLOAT, aOff + 4L * i) * b.get(LE.FLOAT, bOff + 4L * i);
+            sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
         return sum;
     }
@@ -27,7 +31,7 @@ final class ScalarAttentionKernels implements AttentionKernels {
     public void axpy(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
         for (int i = 0; i < n; i++) {
             long o = yOff + 4L * i;
-            y.set(LE.FLOAT, o, y.get(LE.FLOAT, o) + alpha * x.get(LE.FLOAT, xOff + 4L * i));
+            y.set(LE.FLOAT, o, Math.fma(alpha, x.get(LE.FLOAT, xOff + 4L * i), y.get(LE.FLOAT, o)));
         }
     }
 }

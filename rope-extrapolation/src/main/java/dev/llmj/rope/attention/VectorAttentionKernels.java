@@ -25,16 +25,23 @@ final class VectorAttentionKernels implements AttentionKernels {
 
     @Override
     public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
+        // two accumulators hide the fma latency (head dims are 2–8 vectors long)
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         int i = 0;
-        for (; i + LANES <= n; i += LANES) {
-            FloatVector va = FloatVector.fromMemorySegment(F, a, aOff + 4L * i, ORDER);
-            FloatVector vb = FloatVector.fromMemorySegment(F, b, bOff + 4L * i, ORDER);
-            acc = va.fma(vb, acc);
+        for (; i + 2 * LANES <= n; i += 2 * LANES) {
+            acc0 = FloatVector.fromMemorySegment(F, a, aOff + 4L * i, ORDER)
+                    .fma(FloatVector.fromMemorySegment(F, b, bOff + 4L * i, ORDER), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, a, aOff + 4L * (i + LANES), ORDER)
+                    .fma(FloatVector.fromMemorySegment(F, b, bOff + 4L * (i + LANES), ORDER), acc1);
         }
-        float sum = sumLanes(acc);
+        if (i + LANES <= n) {
+            acc0 = FloatVector.fromMemorySegment(F, a, aOff + 4L * i, ORDER)
+                    .fma(FloatVector.fromMemorySegment(F, b, bOff + 4L * i, ORDER), acc0);
+            i += LANES;
+        }
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
-            sum += a.get(LE.FLOAT, aOff + 4L * i) * b.get(LE.FLOAT, bOff + 4L * i);
+            sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
         return sum;
     }
@@ -76,7 +83,7 @@ final class VectorAttentionKernels implements AttentionKernels {
         }
         for (; i < n; i++) {
             long o = yOff + 4L * i;
-            y.set(LE.FLOAT, o, y.get(LE.FLOAT, o) + alpha * x.get(LE.FLOAT, xOff + 4L * i));
+            y.set(LE.FLOAT, o, Math.fma(alpha, x.get(LE.FLOAT, xOff + 4L * i), y.get(LE.FLOAT, o)));
         }
     }
 }
