@@ -68,12 +68,7 @@ final class ConvertCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--output is the input file " + input + "; choose another name");
         }
         PrintWriter err = spec.commandLine().getErr();
-        ConvertProgress progress = (i, n, name, src, target) -> {
-            err.printf("[%" + digits(n) + "d/%d] %-28s %-14s %s%s%n", i + 1, n, name,
-                    InspectCommand.shape(src.shape()), src.dtype(),
-                    src.dtype() == target ? "" : " -> " + target);
-            err.flush();
-        };
+        ConvertProgress progress = progressPrinter(err);
         if (ModelFiles.isGguf(input)) {
             if (tokenizer != null) {
                 throw new IllegalArgumentException("--tokenizer applies to llama2.c checkpoints; " + input
@@ -103,5 +98,14 @@ final class ConvertCommand implements Callable<Integer> {
 
     private static int digits(int n) {
         return Integer.toString(n).length();
+    }
+
+    /** One line per tensor on stderr: index, name, shape, dtype change. */
+    static ConvertProgress progressPrinter(PrintWriter err) {
+        return (i, n, name, shape, source, target) -> {
+            err.printf("[%" + digits(n) + "d/%d] %-28s %-14s %s%s%n", i + 1, n, name,
+                    InspectCommand.shape(shape), source, source == target ? "" : " -> " + target);
+            err.flush();
+        };
     }
 }

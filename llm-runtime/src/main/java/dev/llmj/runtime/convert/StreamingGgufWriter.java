@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Writes a GGUF file whose tensors are converted one at a time, so a model never has to exist
@@ -44,9 +45,14 @@ import java.util.Objects;
 public final class StreamingGgufWriter {
     private static final long WRITE_CHUNK = 1L << 26;
 
-    private record Entry(String name, Tensor source, DType target) {
-        boolean converted() {
-            return source.dtype() != target;
+    /**
+     * A tensor to write: {@code direct} bytes copied as they are, or bytes that {@code producer}
+     * makes in a given arena (a dtype conversion, or generated data) just before they are written.
+     */
+    private record Entry(String name, long[] shape, DType sourceType, DType target, Tensor direct,
+                         Function<Arena, Tensor> producer) {
+        boolean produced() {
+            return producer != null;
         }
     }
 
@@ -91,7 +97,21 @@ public final class StreamingGgufWriter {
                         + " elements are not whole " + target + " blocks of " + target.blockSize());
             }
         }
-        entries.add(new Entry(name, source, target));
+        entries.add(source.dtype() == target
+                ? new Entry(name, source.shape(), target, target, source, null)
+                : new Entry(name, source.shape(), source.dtype(), target, null, arena -> Codecs.convert(source, target, arena)));
+        return this;
+    }
+
+    /**
+     * Adds tensor {@code name} of {@code target} dtype and row-major {@code shape} whose data
+     * {@code producer} creates in the arena it is given, one tensor at a time during {@link #write};
+     * the arena is closed right after the bytes are written.
+     */
+    public StreamingGgufWriter addProduced(String name, DType target, long[] shape, Function<Arena, Tensor> producer) {
+        Objects.requireNonNull(producer, "producer");
+        target.byteSize(java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact)); // whole blocks, no overflow
+        entries.add(new Entry(name, shape.clone(), target, target, null, producer));
         return this;
     }
 
@@ -124,8 +144,9 @@ public final class StreamingGgufWriter {
     private void writeSkeleton(Path tmp) throws IOException {
         long placeholderBytes = 0;
         for (Entry e : entries) {
-            if (e.converted()) {
-                placeholderBytes = Math.max(placeholderBytes, e.target().byteSize(e.source().elementCount()));
+            if (e.produced()) {
+                long n = java.util.Arrays.stream(e.shape()).reduce(1, Math::multiplyExact);
+                placeholderBytes = Math.max(placeholderBytes, e.target().byteSize(n));
             }
         }
         try (Arena arena = Arena.ofConfined()) {
@@ -133,7 +154,7 @@ public final class StreamingGgufWriter {
             GgufWriter w = new GgufWriter().alignment(alignment);
             metadata.forEach(w::put);
             for (Entry e : entries) {
-                w.addTensor(e.name(), e.converted() ? Tensor.wrap(zeros, 0, e.target(), e.source().shape()) : e.source());
+                w.addTensor(e.name(), e.produced() ? Tensor.wrap(zeros, 0, e.target(), e.shape()) : e.direct());
             }
             w.write(tmp);
         }
@@ -150,10 +171,15 @@ public final class StreamingGgufWriter {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             for (int i = 0; i < entries.size(); i++) {
                 Entry e = entries.get(i);
-                if (e.converted()) {
+                if (e.produced()) {
                     GgufTensorInfo info = infos.get(e.name());
                     try (Arena arena = Arena.ofConfined()) {
-                        MemorySegment bytes = Codecs.convert(e.source(), e.target(), arena).segment();
+                        Tensor made = e.producer().apply(arena);
+                        if (made.dtype() != e.target() || !java.util.Arrays.equals(made.shape(), e.shape())) {
+                            throw new IllegalStateException("tensor " + e.name() + " was produced as " + made
+                                    + ", expected " + e.target() + " " + java.util.Arrays.toString(e.shape()));
+                        }
+                        MemorySegment bytes = made.segment();
                         if (info == null || info.dtype() != e.target() || info.byteSize() != bytes.byteSize()) {
                             throw new IllegalStateException("tensor table entry " + info + " does not match converted "
                                     + e.name() + " (" + bytes.byteSize() + " bytes of " + e.target() + ")");
@@ -161,7 +187,7 @@ public final class StreamingGgufWriter {
                         writeAt(ch, bytes, info.absoluteOffset());
                     }
                 }
-                progress.tensorWritten(i, entries.size(), e.name(), e.source(), e.target());
+                progress.tensorWritten(i, entries.size(), e.name(), e.shape(), e.sourceType(), e.target());
             }
         }
     }

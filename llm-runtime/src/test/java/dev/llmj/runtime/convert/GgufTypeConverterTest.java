@@ -110,7 +110,7 @@ class GgufTypeConverterTest {
     void aFailureHalfwayLeavesNeitherOutputNorTemporaryFile() throws IOException {
         Path f32 = SharedAssets.require("reference/quants/kq-f32.gguf");
         Path out = tmp.resolve("out.gguf");
-        ConvertProgress failAtFifth = (i, n, name, s, t) -> {
+        ConvertProgress failAtFifth = (i, n, name, shape, s, t) -> {
             if (i == 4) {
                 throw new IllegalStateException("stop at " + name);
             }

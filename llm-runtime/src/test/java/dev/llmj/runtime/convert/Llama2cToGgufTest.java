@@ -55,7 +55,7 @@ class Llama2cToGgufTest {
         Path reference = SharedAssets.require("reference/tinyshakespeare-f32.gguf");
         Path out = tmp.resolve("ts.gguf");
         List<String> reported = new ArrayList<>();
-        Llama2cToGguf.convert(model(), tokenizer(), out, TargetType.F32, (i, n, name, s, t) -> reported.add(name));
+        Llama2cToGguf.convert(model(), tokenizer(), out, TargetType.F32, (i, n, name, shape, s, t) -> reported.add(name));
         try (Arena arena = Arena.ofConfined()) {
             GgufFile ours = GgufFile.open(out, arena);
             GgufFile ref = GgufFile.open(reference, arena);
