@@ -25,6 +25,10 @@ import java.util.Optional;
  *   <li>{@link Style#LLAMA3} ({@code <|start_header_id|>}):
  *       {@code <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>} with trimmed content,
  *       then the assistant header; the turn ends at {@code <|eot_id|>}.</li>
+ *   <li>{@link Style#PHI3} ({@code <|user|>} and {@code <|end|>}): {@code <|user|>\ncontent<|end|>\n<|assistant|>\n}
+ *       per user message, {@code content<|end|>\n} per assistant message; a system message becomes
+ *       {@code <|system|>\ncontent<|end|>\n} when the template knows that role, else it is put before
+ *       the first user message's content. The turn ends at {@code <|end|>}.</li>
  *   <li>{@link Style#LLAMA2} ({@code [INST]}: Llama 2, Mistral):
  *       {@code <s>[INST] user [/INST] assistant</s>} per exchange; a system message goes into the first
  *       user turn, inside {@code <<SYS>>...<</SYS>>} when the template uses those markers.</li>
@@ -38,16 +42,17 @@ import java.util.Optional;
  * exactly like {@code llm generate}.
  */
 public final class ChatTemplate {
-    public enum Style { CHATML, LLAMA3, LLAMA2, PLAIN }
+    public enum Style { CHATML, LLAMA3, PHI3, LLAMA2, PLAIN }
 
     private static final String GGUF_KEY = "tokenizer.chat_template";
 
     private final Style style;
-    private final boolean systemInSysMarkers;
+    /** LLAMA2: the system text goes inside {@code <<SYS>>} markers; PHI3: the template has a system role. */
+    private final boolean systemMarkers;
 
-    private ChatTemplate(Style style, boolean systemInSysMarkers) {
+    private ChatTemplate(Style style, boolean systemMarkers) {
         this.style = style;
-        this.systemInSysMarkers = systemInSysMarkers;
+        this.systemMarkers = systemMarkers;
     }
 
     /** The style for a Jinja template text; null or unrecognised gives {@link Style#PLAIN}. */
@@ -60,6 +65,9 @@ public final class ChatTemplate {
         }
         if (jinja.contains("<|start_header_id|>")) {
             return new ChatTemplate(Style.LLAMA3, false);
+        }
+        if (jinja.contains("<|user|>") && jinja.contains("<|end|>")) {
+            return new ChatTemplate(Style.PHI3, jinja.contains("<|system|>"));
         }
         if (jinja.contains("[INST]")) {
             return new ChatTemplate(Style.LLAMA2, jinja.contains("<<SYS>>"));
@@ -103,6 +111,7 @@ public final class ChatTemplate {
                 }
                 s.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
             }
+            case PHI3 -> renderPhi3(messages, bos, s);
             case LLAMA2 -> renderLlama2(messages, bos, s);
             case PLAIN -> {
                 for (ChatMessage m : messages) {
@@ -112,6 +121,28 @@ public final class ChatTemplate {
             }
         }
         return s.toString();
+    }
+
+    private void renderPhi3(List<ChatMessage> messages, String bos, StringBuilder s) {
+        s.append(bos);
+        String pendingSystem = null;
+        for (ChatMessage m : messages) {
+            switch (m.role()) {
+                case "system" -> {
+                    if (systemMarkers) {
+                        s.append("<|system|>\n").append(m.content()).append("<|end|>\n");
+                    } else {
+                        pendingSystem = pendingSystem == null ? m.content() : pendingSystem + "\n" + m.content();
+                    }
+                }
+                case "user" -> {
+                    String content = pendingSystem == null ? m.content() : pendingSystem + "\n\n" + m.content();
+                    pendingSystem = null;
+                    s.append("<|user|>\n").append(content).append("<|end|>\n<|assistant|>\n");
+                }
+                default -> s.append(m.content()).append("<|end|>\n");
+            }
+        }
     }
 
     private void renderLlama2(List<ChatMessage> messages, String bos, StringBuilder s) {
@@ -129,7 +160,7 @@ public final class ChatTemplate {
             if (m.role().equals("user")) {
                 String content = m.content().strip();
                 if (first && system != null) {
-                    content = systemInSysMarkers ? "<<SYS>>\n" + system.strip() + "\n<</SYS>>\n\n" + content
+                    content = systemMarkers ? "<<SYS>>\n" + system.strip() + "\n<</SYS>>\n\n" + content
                             : system.strip() + "\n\n" + content;
                 }
                 s.append(bos).append("[INST] ").append(content).append(" [/INST]");
@@ -169,6 +200,7 @@ public final class ChatTemplate {
         String marker = switch (style) {
             case CHATML -> "<|im_end|>";
             case LLAMA3 -> "<|eot_id|>";
+            case PHI3 -> "<|end|>";
             case LLAMA2, PLAIN -> null; // their turn ends at the vocabulary's EOS
         };
         if (marker == null) {

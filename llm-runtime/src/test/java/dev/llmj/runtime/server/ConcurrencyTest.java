@@ -170,5 +170,4 @@ class ConcurrencyTest {
             Thread.sleep(10);
         }
     }
-
 }
