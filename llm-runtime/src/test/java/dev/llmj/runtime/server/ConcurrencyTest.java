@@ -3,6 +3,8 @@ package dev.llmj.runtime.server;
 import static dev.llmj.runtime.server.TestClient.json;
 import static dev.llmj.runtime.server.TestClient.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -158,6 +160,29 @@ class ConcurrencyTest {
                 assertTrue(json(timedOut).get("error").get("message").asText().contains("within 2 s"), timedOut.body());
             }
             waitFor(() -> server.activeSessions() == 0, Duration.ofSeconds(5), "the held session to be freed");
+        }
+    }
+
+    @Test
+    void stopEndsRunningStreamsAndFreesTheirSessions() throws Exception {
+        LlmServer server = LlmServer.start(model, oneSession(0));
+        try {
+            TestClient client = new TestClient(server.port());
+            HttpResponse<InputStream> r = client.stream("/v1/completions", LONG_STREAM);
+            try (InputStream in = r.body()) {
+                firstEvent(in);
+                long t0 = System.nanoTime();
+                server.stop();
+                // stop() waits ≤ 1 s for handlers, which end at their next token.
+                assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "stop took too long");
+                assertEquals(0, server.activeSessions());
+                // The client sees its stream end (cut short, without [DONE]) instead of hanging.
+                String rest = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                        () -> new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                assertFalse(rest.contains("[DONE]"), rest);
+            }
+        } finally {
+            server.stop();
         }
     }
 
