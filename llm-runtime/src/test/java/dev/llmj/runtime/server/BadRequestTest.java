@@ -115,6 +115,28 @@ class BadRequestTest {
         assertEquals(0, server.activeSessions());
     }
 
+    /** A failure inside generation (here: the model was closed under the server) is a logged 500, not a dead server. */
+    @Test
+    void unexpectedFailuresAreA500JsonErrorAndTheServerLivesOn() throws Exception {
+        Model doomed = Model.load(LlmServerTest.EMBEDDED);
+        try (LlmServer s = LlmServer.start(doomed, ServerOptions.defaults().withPort(0))) {
+            TestClient c = new TestClient(s.port());
+            doomed.close();
+            for (String stream : new String[] {"false", "true"}) {
+                HttpResponse<String> r = c.post("/v1/completions", "{\"prompt\": \"A\", \"max_tokens\": 2, \"stream\": " + stream + "}");
+                JsonNode e = stream.equals("false") ? json(r).get("error")
+                        : LlmServerTest.parse(TestClient.events(r.body()).getLast()).get("error");
+                if (stream.equals("false")) {
+                    assertEquals(500, r.statusCode(), r.body());
+                }
+                assertEquals("server_error", e.get("type").asText(), r.body());
+                assertFalse(r.body().contains("at dev.llmj") || r.body().contains("Exception"), "no stack trace: " + r.body());
+                assertEquals(0, s.activeSessions());
+            }
+            assertEquals("ok", json(c.get("/health")).get("status").asText());
+        }
+    }
+
     @Test
     void oversizedBodiesAreRefusedWith413AndTheServerLivesOn() {
         byte[] big = new byte[LlmServer.MAX_BODY_BYTES + 10];
