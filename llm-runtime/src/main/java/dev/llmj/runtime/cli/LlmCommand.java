@@ -8,7 +8,15 @@ import picocli.CommandLine.Command;
 @Command(name = "llm", mixinStandardHelpOptions = true, version = "llm 0.1.0",
         description = "Local CPU LLM inference and long-context experiments on the JVM.",
         subcommands = {GenerateCommand.class, BenchCommand.class, TokenizeCommand.class, InspectCommand.class,
-                ConvertCommand.class, SynthCommand.class})
+        subcommands = {
+                GenerateCommand.class,
+                ServeCommand.class,
+                BenchCommand.class,
+                TokenizeCommand.class,
+                InspectCommand.class,
+                ConvertCommand.class,
+                SynthCommand.class,
+        })
 public final class LlmCommand implements Runnable {
     @Override
     public void run() {
