@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code bin/llm}: subcommands, one-line errors, exit codes (0 ok, 1 failure, 2 usage). */
 @Command(name = "llm", mixinStandardHelpOptions = true, version = "llm 0.1.0",
         description = "Local CPU LLM inference and long-context experiments on the JVM.",
-        subcommands = {GenerateCommand.class, InspectCommand.class})
+        subcommands = {GenerateCommand.class, PerplexityCommand.class, ExtrapolateCommand.class, InspectCommand.class})
 public final class LlmCommand implements Runnable {
     @Override
     public void run() {
