@@ -37,7 +37,8 @@ final class ExtrapolateCommand implements Callable<Integer> {
     TokenInputOptions input;
 
     @Option(names = "--train-len", required = true, paramLabel = "L",
-            description = "the model's training length: default factor n/L, and loss_last covers each window's last L predictions")
+            description = "training length L: the L of every scheme formula (default factor n/L, dynamic NTK, YaRN, "
+                    + "Llama 3, +logn; replaces the model's own), and loss_last covers each window's last L predictions")
     int trainLength;
 
     @Option(names = "--lengths", required = true, split = ",", paramLabel = "N,N,…", description = "window lengths, e.g. 256,512,1024,2048")

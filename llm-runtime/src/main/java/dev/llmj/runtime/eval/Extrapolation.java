@@ -73,7 +73,7 @@ public final class Extrapolation {
             for (int n : lengths) {
                 int windows = span / n;
                 WindowMetrics metrics = new WindowMetrics(n, trainingLength);
-                try (WindowScorer scorer = new WindowScorer(model, scheme, n)) {
+                try (WindowScorer scorer = new WindowScorer(model, scheme, n, trainingLength)) {
                     for (int w = 0; w < windows; w++) {
                         metrics.add(scorer.score(stream, w * n));
                         tokensDone += n;

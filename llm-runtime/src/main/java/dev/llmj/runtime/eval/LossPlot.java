@@ -14,7 +14,7 @@ public final class LossPlot {
 
     private static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
         "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#843c39"};
-    private static final int WIDTH = 860, HEIGHT = 520;
+    private static final int WIDTH = 880, HEIGHT = 520;
     private static final int LEFT = 78, RIGHT = 590, TOP = 56, BOTTOM = 448;
 
     public static String svg(List<Extrapolation.Result> results, int trainingLength, String title) {
@@ -96,12 +96,14 @@ public final class LossPlot {
             s.append(f("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2.5\"%s/>", RIGHT + 18, ly,
                     RIGHT + 44, ly, color, dash));
             s.append(f("<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"%s\"/>", RIGHT + 31, ly, color));
-            String value = lastLoss == null ? "" : f(" (%.3f)", lastLoss);
-            s.append(f("<text x=\"%d\" y=\"%d\">%s<tspan fill=\"#666\">%s</tspan></text>\n", RIGHT + 52, ly + 4,
-                    esc(scheme.toString()), value));
+            s.append(f("<text x=\"%d\" y=\"%d\">%s</text>", RIGHT + 52, ly + 4, esc(scheme.toString())));
+            if (lastLoss != null) {
+                s.append(f("<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#666\">%.3f</text>", WIDTH - 10, ly + 4, lastLoss));
+            }
+            s.append('\n');
         }
-        s.append(f("<text x=\"%d\" y=\"%d\" fill=\"#666\" font-size=\"11\">(loss at n = %d)</text>\n",
-                RIGHT + 18, TOP + 8 + schemes.size() * 22 + 4, longest));
+        s.append(f("<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#666\" font-size=\"11\">loss at n = %d</text>\n",
+                WIDTH - 10, TOP + 8 + schemes.size() * 22 + 4, longest));
         return s.append("</svg>\n").toString();
     }
 

@@ -20,14 +20,22 @@ public final class WindowScorer implements AutoCloseable {
     private final int length;
     private final int vocab;
 
-    /** @throws IllegalArgumentException when {@code length} < 2 (nothing to predict) */
+    /** Scores with the model's own training length as the schemes' L. */
     public WindowScorer(Model model, RopeScheme scheme, int length) {
+        this(model, scheme, length, model.config().ropeTrainingLength());
+    }
+
+    /**
+     * @param trainingLength L in the scheme's formulas (default factor n/L, dynamic NTK, YaRN, Llama 3, +logn)
+     * @throws IllegalArgumentException when {@code length} < 2 (nothing to predict) or L < 1
+     */
+    public WindowScorer(Model model, RopeScheme scheme, int length, int trainingLength) {
         if (length < 2) {
             throw new IllegalArgumentException("window length must be ≥ 2 tokens (one prediction), got " + length);
         }
         this.length = length;
         this.vocab = model.config().vocabSize();
-        this.session = model.newSession(length, scheme);
+        this.session = model.newSession(length, scheme, trainingLength);
     }
 
     /** The window length n. */

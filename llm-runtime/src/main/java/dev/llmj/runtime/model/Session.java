@@ -33,14 +33,17 @@ public final class Session implements AutoCloseable {
     private final float[] lastLogits;
     private int length;
 
-    Session(Model model, int capacity, RopeScheme scheme) {
+    Session(Model model, int capacity, RopeScheme scheme, int ropeTrainingLength) {
         ModelConfig c = model.config();
         if (capacity < 1) {
             throw new IllegalArgumentException("context length must be ≥ 1, got " + capacity);
         }
+        if (ropeTrainingLength < 1) {
+            throw new IllegalArgumentException("rope training length must be ≥ 1, got " + ropeTrainingLength);
+        }
         this.model = model;
         this.capacity = capacity;
-        RopeGeometry geometry = new RopeGeometry(c.ropeDims(), c.ropeBase(), c.ropeTrainingLength(), c.pairLayout());
+        RopeGeometry geometry = new RopeGeometry(c.ropeDims(), c.ropeBase(), ropeTrainingLength, c.pairLayout());
         this.rope = scheme.resolve(geometry, capacity);
         this.arena = Arena.ofShared();
         try {
