@@ -55,10 +55,11 @@ public final class ResultsTables {
         sb.append('\n').append("Each cell: **loss** / loss_last / accuracy. loss = mean next-token NLL (nats) over "
                 + "positions 1..n−1 of every window; loss_last = the same over each window's last min(")
                 .append(trainingLength).append(", n−1) predicted positions; accuracy = next-token argmax accuracy "
-                + "over the same positions as loss. The lowest loss at each length is marked ◀.\n\n");
+                + "over the same positions as loss. The lowest loss at each length (to the printed digits) is marked ◀.\n\n");
         sb.append("| scheme |");
         for (int n : lengths) {
-            sb.append(" n = ").append(n).append(" (").append(windowsAt(results, n)).append(" windows) |");
+            int w = windowsAt(results, n);
+            sb.append(" n = ").append(n).append(" (").append(w).append(w == 1 ? " window) |" : " windows) |");
         }
         sb.append("\n|---|");
         sb.append("---:|".repeat(lengths.size())).append('\n');
@@ -71,7 +72,7 @@ public final class ResultsTables {
                     continue;
                 }
                 sb.append(String.format(Locale.ROOT, " **%.3f** / %.3f / %.1f%%", r.loss(), r.lossLast(), 100 * r.accuracy()));
-                if (r.loss() == bestLoss.get(n)) {
+                if (Math.round(r.loss() * 1000) == Math.round(bestLoss.get(n) * 1000)) { // ties as printed
                     sb.append(" ◀");
                 }
                 sb.append(" |");
