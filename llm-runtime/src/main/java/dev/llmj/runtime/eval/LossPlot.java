@@ -30,7 +30,7 @@ public final class LossPlot {
         }
         double yLow = results.stream().mapToDouble(Extrapolation.Result::loss).min().orElseThrow();
         double yHigh = results.stream().mapToDouble(Extrapolation.Result::loss).max().orElseThrow();
-        double step = niceStep((yHigh - yLow) / 6);
+        double step = niceStep((yHigh - yLow) / 8);
         double yMin = Math.floor(yLow / step) * step;
         double yMax = Math.ceil(yHigh / step) * step;
         if (yMax - yMin < step) {

@@ -104,6 +104,15 @@ class PerplexityCommandTest {
     }
 
     @Test
+    void textLoaderGivesExactlyTheSharedValidationIds() throws IOException {
+        // ../shared/data/README.md: SentencePiece encoding of the val text (dummy prefix, no BOS) is the val ids.
+        try (Model m = Model.load(model)) {
+            int[] fromText = TokenStream.fromText(SharedAssets.require("data/tinyshakespeare-val.txt"), m.tokenizer()).ids();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(val, fromText);
+        }
+    }
+
+    @Test
     void badInputGivesOneLineErrors() throws IOException {
         String m = model.toString();
         expectError(2, "--ctx must be ≥ 2", "perplexity", "--model", m, "--tokens", idsFile(10).toString(), "--ctx", "0");
