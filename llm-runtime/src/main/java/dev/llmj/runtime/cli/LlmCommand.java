@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 GenerateCommand.class,
                 ServeCommand.class,
+                PerplexityCommand.class,
+                ExtrapolateCommand.class,
                 BenchCommand.class,
                 TokenizeCommand.class,
                 InspectCommand.class,

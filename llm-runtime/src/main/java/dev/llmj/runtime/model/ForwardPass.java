@@ -70,11 +70,6 @@ final class ForwardPass {
         return maxBatch;
     }
 
-    /** Receives the logits of a position: {@code vocab} floats at {@code offset} in {@code segment}. */
-    interface LogitsSink {
-        void accept(int position, MemorySegment segment, long offset);
-    }
-
     /**
      * Runs tokens {@code ids[from .. from+n)} at positions {@code startPos ..}, appending them to
      * the caches. With {@code allLogits} every position's logits go to {@code sink}; otherwise only

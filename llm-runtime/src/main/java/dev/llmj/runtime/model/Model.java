@@ -80,7 +80,16 @@ public final class Model implements AutoCloseable {
 
     /** A new session applying {@code scheme} with a context of {@code contextLength} tokens. */
     public Session newSession(int contextLength, RopeScheme scheme) {
-        return new Session(this, contextLength, scheme);
+        return new Session(this, contextLength, scheme, config.ropeTrainingLength());
+    }
+
+    /**
+     * A new session applying {@code scheme} as if the model had been trained at
+     * {@code ropeTrainingLength} tokens: the L of the scheme's formulas (default factor n/L,
+     * dynamic NTK's base, YaRN's ramp, Llama 3's wavelengths, the +logn scale).
+     */
+    public Session newSession(int contextLength, RopeScheme scheme, int ropeTrainingLength) {
+        return new Session(this, contextLength, scheme, ropeTrainingLength);
     }
 
     @Override

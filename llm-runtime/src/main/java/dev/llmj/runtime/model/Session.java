@@ -33,14 +33,17 @@ public final class Session implements AutoCloseable {
     private final float[] lastLogits;
     private int length;
 
-    Session(Model model, int capacity, RopeScheme scheme) {
+    Session(Model model, int capacity, RopeScheme scheme, int ropeTrainingLength) {
         ModelConfig c = model.config();
         if (capacity < 1) {
             throw new IllegalArgumentException("context length must be ≥ 1, got " + capacity);
         }
+        if (ropeTrainingLength < 1) {
+            throw new IllegalArgumentException("rope training length must be ≥ 1, got " + ropeTrainingLength);
+        }
         this.model = model;
         this.capacity = capacity;
-        RopeGeometry geometry = new RopeGeometry(c.ropeDims(), c.ropeBase(), c.ropeTrainingLength(), c.pairLayout());
+        RopeGeometry geometry = new RopeGeometry(c.ropeDims(), c.ropeBase(), ropeTrainingLength, c.pairLayout());
         this.rope = scheme.resolve(geometry, capacity);
         this.arena = Arena.ofShared();
         try {
@@ -96,11 +99,11 @@ public final class Session implements AutoCloseable {
      * Evaluates {@code ids}, handing every position's logits (the prediction of the token after it)
      * to {@code sink} in order; for perplexity and the extrapolation lab.
      */
-    public void appendAll(int[] ids, ForwardPass.LogitsSink sink) {
+    public void appendAll(int[] ids, LogitsSink sink) {
         append(ids, true, sink);
     }
 
-    private void append(int[] ids, boolean allLogits, ForwardPass.LogitsSink sink) {
+    private void append(int[] ids, boolean allLogits, LogitsSink sink) {
         if (ids.length == 0) {
             throw new IllegalArgumentException("no tokens to evaluate");
         }
@@ -117,7 +120,7 @@ public final class Session implements AutoCloseable {
         for (int from = 0; from < ids.length; from += pass.maxBatch()) {
             int n = Math.min(pass.maxBatch(), ids.length - from);
             boolean last = from + n == ids.length;
-            ForwardPass.LogitsSink s = allLogits || last ? sink : (p, seg, off) -> { };
+            LogitsSink s = allLogits || last ? sink : (p, seg, off) -> { };
             pass.run(ids, from, n, length, caches, rope, allLogits, s);
             System.arraycopy(ids, from, tokens, length, n);
             length += n;
