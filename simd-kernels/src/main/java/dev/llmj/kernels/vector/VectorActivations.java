@@ -261,6 +261,9 @@ final class VectorActivations implements ActivationKernels {
     /** The scalar heap, fed only from vectors that hold a value above its current threshold. */
     public int topK(MemorySegment x, long off, int n, int k, int[] out) {
         TopKHeap heap = new TopKHeap(k);
+        if (k == 0) {
+            return 0;
+        }
         int upper = F.loopBound(n);
         int i = 0;
         for (; i < upper; i += L) {

@@ -1,6 +1,8 @@
 package dev.llmj.kernels.vector;
 
 import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.B_PER_F_PADDED;
+import static dev.llmj.kernels.VectorWidths.B_PER_F_USED;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
@@ -32,9 +34,25 @@ final class VectorDot implements DotKernels {
         return FloatVector.fromMemorySegment(F, s, off, LITTLE);
     }
 
+    /** L bytes at {@code off} in the first L lanes of a {@code B_PER_F} vector (never reads past them). */
+    static ByteVector bytes(MemorySegment s, long off) {
+        return B_PER_F_PADDED
+                ? ByteVector.fromMemorySegment(B_PER_F, s, off, LITTLE, B_PER_F_USED)
+                : ByteVector.fromMemorySegment(B_PER_F, s, off, LITTLE);
+    }
+
+    /** Stores the first L lanes of {@code v} at {@code off}. */
+    static void storeBytes(ByteVector v, MemorySegment s, long off) {
+        if (B_PER_F_PADDED) {
+            v.intoMemorySegment(s, off, LITTLE, B_PER_F_USED);
+        } else {
+            v.intoMemorySegment(s, off, LITTLE);
+        }
+    }
+
     /** L signed bytes at {@code off}, one per float lane. */
     static FloatVector bytesToFloats(MemorySegment s, long off) {
-        return (FloatVector) ByteVector.fromMemorySegment(B_PER_F, s, off, LITTLE).castShape(F, 0);
+        return (FloatVector) bytes(s, off).castShape(F, 0);
     }
 
     public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
@@ -146,7 +164,7 @@ final class VectorDot implements DotKernels {
     private static FloatVector q4Block(MemorySegment w, long pw, MemorySegment x, long px) {
         FloatVector s = FloatVector.zero(F);
         for (int c = 0; c < 16; c += L) {
-            ByteVector packed = ByteVector.fromMemorySegment(B_PER_F, w, pw + 2 + c, LITTLE);
+            ByteVector packed = bytes(w, pw + 2 + c);
             FloatVector lo = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
             FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
                     .castShape(F, 0);
@@ -191,7 +209,7 @@ final class VectorDot implements DotKernels {
                 float m2 = dmin * KQuants.q4kMin(w, p + 4, j + 1);
                 long q = p + 16 + 32L * pair;
                 for (int c = 0; c < 32; c += L) {
-                    ByteVector packed = ByteVector.fromMemorySegment(B_PER_F, w, q + c, LITTLE);
+                    ByteVector packed = bytes(w, q + c);
                     FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
                     FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
                     acc = lo.mul(d1).sub(m1).fma(f32(x, xb + 4L * (64 * pair + c)), acc);
@@ -216,9 +234,9 @@ final class VectorDot implements DotKernels {
                 long xh = xb + 4L * 128 * h;
                 for (int l = 0; l < 32; l += L) {
                     int is = l / 16;
-                    ByteVector lowA = ByteVector.fromMemorySegment(B_PER_F, w, ql + l, LITTLE);
-                    ByteVector lowB = ByteVector.fromMemorySegment(B_PER_F, w, ql + 32 + l, LITTLE);
-                    ByteVector high = ByteVector.fromMemorySegment(B_PER_F, w, qh + l, LITTLE);
+                    ByteVector lowA = bytes(w, ql + l);
+                    ByteVector lowB = bytes(w, ql + 32 + l);
+                    ByteVector high = bytes(w, qh + l);
                     acc = q6(lowA.and((byte) 15), high, 0).mul(d * w.get(LE.BYTE, sc + is))
                             .fma(f32(x, xh + 4L * l), acc);
                     acc = q6(lowB.and((byte) 15), high, 2).mul(d * w.get(LE.BYTE, sc + is + 2))

@@ -8,7 +8,7 @@ import static dev.llmj.kernels.VectorWidths.I;
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -48,7 +48,7 @@ final class VectorQuantize {
                 t = t.add(1, up);
                 VectorMask<Integer> negative = v.compare(VectorOperators.LT, 0f).cast(I);
                 t = t.lanewise(VectorOperators.NEG, negative);
-                t.castShape(B_PER_F, 0).intoMemorySegment(dst, o + 2 + c, ByteOrder.LITTLE_ENDIAN);
+                VectorDot.storeBytes((ByteVector) t.castShape(B_PER_F, 0), dst, o + 2 + c);
             }
         }
     }
