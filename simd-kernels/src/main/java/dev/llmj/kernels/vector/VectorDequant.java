@@ -69,9 +69,9 @@ final class VectorDequant {
             long o = dstOff + 128L * blk;
             for (int c = 0; c < 16; c += L) {
                 ByteVector packed = VectorDot.bytes(src, p + 2 + c);
-                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
-                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
-                        .castShape(F, 0);
+                FloatVector nibbles = VectorDot.lowNibbles(packed);
+                FloatVector lo = nibbles.sub(8f);
+                FloatVector hi = VectorDot.highNibbles(packed, nibbles).sub(8f);
                 lo.mul(d).intoMemorySegment(dst, o + 4L * c, LITTLE);
                 hi.mul(d).intoMemorySegment(dst, o + 4L * (16 + c), LITTLE);
             }
