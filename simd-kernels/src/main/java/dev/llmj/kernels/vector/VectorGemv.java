@@ -24,7 +24,16 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <pre>
  *   scratch (per call, caller's thread):  xf[cols] float = q_x   |  xd[cols/32] float = d_x
+ *   Q4_0 only, per block and lane j (0..15):  A = x[j] − x[j+16]/16   B = x[j+16]/16   C = −8·x[j]
  * </pre>
+ *
+ * Why A, B, C: a Q4_0 byte b holds lo (element j, low nibble) and hi (element j+16). Flipping
+ * its top bit gives a signed byte b' = b ^ 0x80 = lo + 16·(hi − 8), so the high nibble needs no
+ * shift (x86 has no byte-lane shifts) and
+ * <pre>
+ *   (lo − 8)·x[j] + (hi − 8)·x[j+16] = lo·A + b'·B + C
+ * </pre>
+ * where every operand is a small multiple of 1/16: each lane is exact, as in {@code dotQ4_0}.
  */
 final class VectorGemv {
     private VectorGemv() {}
@@ -38,19 +47,33 @@ final class VectorGemv {
         int blocks = cols / 32;
         MemorySegment xq = Scratch.get(Scratch.Slot.ACTIVATIONS_Q8, 34L * blocks);
         VectorQuantize.q8_0(x, xOff, xq, 0, cols);
-        MemorySegment xf = Scratch.get(Scratch.Slot.ROW, 4L * cols + 4L * blocks);
+        boolean q4 = wm.dtype() == DType.Q4_0;
         long scales = 4L * cols;
+        long abc = scales + 4L * blocks;
+        MemorySegment xf = Scratch.get(Scratch.Slot.ROW, abc + (q4 ? 3L * 64 * blocks : 0));
         for (int blk = 0; blk < blocks; blk++) {
             xf.set(LE.FLOAT, scales + 4L * blk, HalfFloats.f16ToFloat(xq.get(LE.SHORT, 34L * blk)));
             for (int c = 0; c < 32; c += L) {
                 VectorDot.bytesToFloats(xq, 34L * blk + 2 + c).intoMemorySegment(xf, 4L * (32 * blk + c), LITTLE);
             }
         }
-        boolean q4 = wm.dtype() == DType.Q4_0;
+        if (q4) {
+            // per block 3 × 16 floats: A, B, C for lanes j = 0..15 (see the class comment)
+            for (int blk = 0; blk < blocks; blk++) {
+                for (int j = 0; j < 16; j++) {
+                    float lo = xf.get(LE.FLOAT, 4L * (32 * blk + j));
+                    float hi = xf.get(LE.FLOAT, 4L * (32 * blk + 16 + j));
+                    long at = abc + 3L * 64 * blk + 4L * j;
+                    xf.set(LE.FLOAT, at, lo - hi / 16);
+                    xf.set(LE.FLOAT, at + 64, hi / 16);
+                    xf.set(LE.FLOAT, at + 128, -8 * lo);
+                }
+            }
+        }
         MemorySegment base = wm.base();
         executor.reaching(base, y).parallelRanges(wm.rows(), 16, (from, to) -> {
             for (int r = from; r < to; r++) {
-                float v = q4 ? rowQ4_0(base, wm.row(r), xf, scales, blocks) : rowQ8_0(base, wm.row(r), xf, scales, blocks);
+                float v = q4 ? rowQ4_0(base, wm.row(r), xf, scales, abc, blocks) : rowQ8_0(base, wm.row(r), xf, scales, blocks);
                 y.set(LE.FLOAT, yOff + 4L * r, v);
             }
         });
@@ -71,17 +94,18 @@ final class VectorGemv {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private static float rowQ4_0(MemorySegment w, long row, MemorySegment xf, long scales, int blocks) {
+    private static float rowQ4_0(MemorySegment w, long row, MemorySegment xf, long scales, long abc, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
             long p = row + 18L * blk;
-            long px = 128L * blk;
+            long pc = abc + 3L * 64 * blk;
             FloatVector s = FloatVector.zero(F);
             for (int c = 0; c < 16; c += L) {
                 ByteVector packed = VectorDot.bytes(w, p + 2 + c);
                 FloatVector lo = VectorDot.lowNibbles(packed);
-                s = lo.sub(8f).fma(VectorDot.f32(xf, px + 4L * c), s);
-                s = VectorDot.highNibbles(packed, lo).sub(8f).fma(VectorDot.f32(xf, px + 4L * (16 + c)), s);
+                FloatVector flipped = (FloatVector) packed.lanewise(VectorOperators.XOR, (byte) 0x80).castShape(F, 0);
+                FloatVector t = flipped.fma(VectorDot.f32(xf, pc + 64 + 4L * c), VectorDot.f32(xf, pc + 128 + 4L * c));
+                s = s.add(lo.fma(VectorDot.f32(xf, pc + 4L * c), t));
             }
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
