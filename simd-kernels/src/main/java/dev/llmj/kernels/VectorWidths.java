@@ -4,6 +4,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -24,13 +25,25 @@ public final class VectorWidths {
     public static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
     public static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
     public static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
-    /** Bytes with one lane per float lane (e.g. 16 bytes for 512-bit floats), for widening int8 → float. */
-    public static final VectorSpecies<Byte> B_PER_F = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 4));
+    /**
+     * Bytes with (at least) one lane per float lane, for widening int8 → float: 16 bytes for
+     * 512-bit floats, 8 for 256. At 128 bits one lane per float would be a 32-bit vector, which
+     * does not exist; the species is then 64 bits and only its first {@link #F_LANES} lanes are
+     * used (loads and stores masked with {@link #B_PER_F_USED}).
+     */
+    public static final VectorSpecies<Byte> B_PER_F =
+            ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, BITS / 4)));
     /** Shorts with one lane per float lane, for widening f16/bf16 → float. */
     public static final VectorSpecies<Short> S_PER_F = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
 
     /** Float lanes per vector. */
     public static final int F_LANES = F.length();
+
+    /** True when {@link #B_PER_F} has more lanes than a float vector (only at 128 bits). */
+    public static final boolean B_PER_F_PADDED = B_PER_F.length() > F_LANES;
+
+    /** The lanes of {@link #B_PER_F} that correspond to float lanes. */
+    public static final VectorMask<Byte> B_PER_F_USED = B_PER_F.indexInRange(0, F_LANES);
 
     private static int chooseBits() {
         int hw = FloatVector.SPECIES_PREFERRED.vectorBitSize();

@@ -85,6 +85,25 @@ class KernelsSmokeTest {
         }
     }
 
+    @Test
+    void sgemmAcrossSeveralKBlocksStaysBitExact() {
+        // K larger than two GEMM k-blocks (2048): later blocks continue each C element's fma chain
+        // from the value stored in C, so vector and scalar must still agree exactly.
+        Random r = new Random(3);
+        int m = 37;
+        int n = 13;
+        int k = 2 * 2048 + 37;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment a = floats(arena, random(r, m * k), 4);
+            MemorySegment b = floats(arena, random(r, n * k), 8);
+            MemorySegment cs = arena.allocate(4L * m * n, 64);
+            MemorySegment cv = arena.allocate(4L * m * n, 64);
+            Kernels.scalar().sgemm(m, n, k, a, 4, k, b, 8, k, cs, 0, n);
+            Kernels.vector().sgemm(m, n, k, a, 4, k, b, 8, k, cv, 0, n);
+            assertEquals(-1, cs.mismatch(cv), "vector GEMM differs from the scalar twin");
+        }
+    }
+
     /** Random bytes with the f16 super-scales replaced by sane values (K-quants cannot be encoded here). */
     static Tensor randomKQuant(Arena arena, Random r, DType t, int rows, int cols) {
         Tensor w = Tensor.allocate(arena, t, rows, cols);

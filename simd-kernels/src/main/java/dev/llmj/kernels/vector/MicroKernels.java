@@ -21,14 +21,17 @@ final class MicroKernels {
 
     private static final int L = F_LANES;
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
-    private static final FloatVector ZERO = FloatVector.zero(F);
 
-    /** Column {@code col} of C, rows {@code rowOffset .. rowOffset + L) of the tile, 0 past {@code rows}. */
+    /**
+     * Column {@code col} of C, rows {@code rowOffset .. rowOffset + L) of the tile, 0 past {@code rows}
+     * (all 0 for the first k-block). Always one code path: a vector that is sometimes a constant
+     * and sometimes loaded would meet in a phi C2 cannot unbox, and every fma would allocate.
+     */
     private static FloatVector loadCol(MemorySegment c, long cTile, int ldc, int rowOffset, int rows, int col,
-            float[] tmp) {
+            boolean first, float[] tmp) {
         for (int l = 0; l < L; l++) {
             int r = rowOffset + l;
-            tmp[l] = r < rows ? c.get(LE.FLOAT, cTile + 4L * ((long) r * ldc + col)) : 0f;
+            tmp[l] = !first && r < rows ? c.get(LE.FLOAT, cTile + 4L * ((long) r * ldc + col)) : 0f;
         }
         return FloatVector.fromArray(F, tmp, 0);
     }
@@ -45,18 +48,18 @@ final class MicroKernels {
     /** 2L rows × 6 columns: twelve accumulators, per k two loads of A and six weight broadcasts. */
     static void k2x6(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj, long bStride,
             MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tmp) {
-        FloatVector c00 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 0, tmp);
-        FloatVector c10 = first ? ZERO : loadCol(c, cTile, ldc, L, rows, 0, tmp);
-        FloatVector c01 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 1, tmp);
-        FloatVector c11 = first ? ZERO : loadCol(c, cTile, ldc, L, rows, 1, tmp);
-        FloatVector c02 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 2, tmp);
-        FloatVector c12 = first ? ZERO : loadCol(c, cTile, ldc, L, rows, 2, tmp);
-        FloatVector c03 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 3, tmp);
-        FloatVector c13 = first ? ZERO : loadCol(c, cTile, ldc, L, rows, 3, tmp);
-        FloatVector c04 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 4, tmp);
-        FloatVector c14 = first ? ZERO : loadCol(c, cTile, ldc, L, rows, 4, tmp);
-        FloatVector c05 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 5, tmp);
-        FloatVector c15 = first ? ZERO : loadCol(c, cTile, ldc, L, rows, 5, tmp);
+        FloatVector c00 = loadCol(c, cTile, ldc, 0, rows, 0, first, tmp);
+        FloatVector c10 = loadCol(c, cTile, ldc, L, rows, 0, first, tmp);
+        FloatVector c01 = loadCol(c, cTile, ldc, 0, rows, 1, first, tmp);
+        FloatVector c11 = loadCol(c, cTile, ldc, L, rows, 1, first, tmp);
+        FloatVector c02 = loadCol(c, cTile, ldc, 0, rows, 2, first, tmp);
+        FloatVector c12 = loadCol(c, cTile, ldc, L, rows, 2, first, tmp);
+        FloatVector c03 = loadCol(c, cTile, ldc, 0, rows, 3, first, tmp);
+        FloatVector c13 = loadCol(c, cTile, ldc, L, rows, 3, first, tmp);
+        FloatVector c04 = loadCol(c, cTile, ldc, 0, rows, 4, first, tmp);
+        FloatVector c14 = loadCol(c, cTile, ldc, L, rows, 4, first, tmp);
+        FloatVector c05 = loadCol(c, cTile, ldc, 0, rows, 5, first, tmp);
+        FloatVector c15 = loadCol(c, cTile, ldc, L, rows, 5, first, tmp);
         long b0 = bj + 0 * bStride;
         long b1 = bj + 1 * bStride;
         long b2 = bj + 2 * bStride;
@@ -104,18 +107,18 @@ final class MicroKernels {
     /** L rows × 12 columns, for a short last panel (e.g. M = 16): twelve accumulators. */
     static void k1x12(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj, long bStride,
             MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tmp) {
-        FloatVector c0 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 0, tmp);
-        FloatVector c1 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 1, tmp);
-        FloatVector c2 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 2, tmp);
-        FloatVector c3 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 3, tmp);
-        FloatVector c4 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 4, tmp);
-        FloatVector c5 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 5, tmp);
-        FloatVector c6 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 6, tmp);
-        FloatVector c7 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 7, tmp);
-        FloatVector c8 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 8, tmp);
-        FloatVector c9 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 9, tmp);
-        FloatVector c10 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 10, tmp);
-        FloatVector c11 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 11, tmp);
+        FloatVector c0 = loadCol(c, cTile, ldc, 0, rows, 0, first, tmp);
+        FloatVector c1 = loadCol(c, cTile, ldc, 0, rows, 1, first, tmp);
+        FloatVector c2 = loadCol(c, cTile, ldc, 0, rows, 2, first, tmp);
+        FloatVector c3 = loadCol(c, cTile, ldc, 0, rows, 3, first, tmp);
+        FloatVector c4 = loadCol(c, cTile, ldc, 0, rows, 4, first, tmp);
+        FloatVector c5 = loadCol(c, cTile, ldc, 0, rows, 5, first, tmp);
+        FloatVector c6 = loadCol(c, cTile, ldc, 0, rows, 6, first, tmp);
+        FloatVector c7 = loadCol(c, cTile, ldc, 0, rows, 7, first, tmp);
+        FloatVector c8 = loadCol(c, cTile, ldc, 0, rows, 8, first, tmp);
+        FloatVector c9 = loadCol(c, cTile, ldc, 0, rows, 9, first, tmp);
+        FloatVector c10 = loadCol(c, cTile, ldc, 0, rows, 10, first, tmp);
+        FloatVector c11 = loadCol(c, cTile, ldc, 0, rows, 11, first, tmp);
         long b0 = bj + 0 * bStride;
         long b1 = bj + 1 * bStride;
         long b2 = bj + 2 * bStride;
@@ -162,8 +165,8 @@ final class MicroKernels {
     /** 2L rows × 1 column, for the last columns of N. */
     static void k2x1(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj,
             MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tmp) {
-        FloatVector c0 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 0, tmp);
-        FloatVector c1 = first ? ZERO : loadCol(c, cTile, ldc, L, rows, 0, tmp);
+        FloatVector c0 = loadCol(c, cTile, ldc, 0, rows, 0, first, tmp);
+        FloatVector c1 = loadCol(c, cTile, ldc, L, rows, 0, first, tmp);
         long pa = apOff;
         for (int p = 0; p < kc; p++) {
             FloatVector w = FloatVector.broadcast(F, b.get(LE.FLOAT, bj + 4L * p));
@@ -178,7 +181,7 @@ final class MicroKernels {
     /** L rows × 1 column. */
     static void k1x1(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj,
             MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tmp) {
-        FloatVector c0 = first ? ZERO : loadCol(c, cTile, ldc, 0, rows, 0, tmp);
+        FloatVector c0 = loadCol(c, cTile, ldc, 0, rows, 0, first, tmp);
         long pa = apOff;
         for (int p = 0; p < kc; p++) {
             c0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE).fma(FloatVector.broadcast(F, b.get(LE.FLOAT, bj + 4L * p)), c0);

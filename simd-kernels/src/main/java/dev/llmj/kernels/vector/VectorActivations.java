@@ -261,13 +261,24 @@ final class VectorActivations implements ActivationKernels {
     /** The scalar heap, fed only from vectors that hold a value above its current threshold. */
     public int topK(MemorySegment x, long off, int n, int k, int[] out) {
         TopKHeap heap = new TopKHeap(k);
+        if (k == 0) {
+            return 0;
+        }
         int upper = F.loopBound(n);
         int i = 0;
         for (; i < upper; i += L) {
             FloatVector v = load(x, off, i);
-            if (!heap.full() || v.compare(VectorOperators.GT, heap.threshold()).anyTrue()) {
+            if (!heap.full()) {
                 for (int l = 0; l < L; l++) {
-                    heap.offer(i + l, v.lane(l));
+                    heap.offer(i + l, f(x, off, i + l));
+                }
+            } else {
+                // only lanes above the threshold; the heap re-checks, as the threshold rises on the way
+                long above = v.compare(VectorOperators.GT, heap.threshold()).toLong();
+                while (above != 0) {
+                    int l = Long.numberOfTrailingZeros(above);
+                    above &= above - 1;
+                    heap.offer(i + l, f(x, off, i + l));
                 }
             }
         }

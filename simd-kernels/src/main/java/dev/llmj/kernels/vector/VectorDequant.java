@@ -1,6 +1,5 @@
 package dev.llmj.kernels.vector;
 
-import static dev.llmj.kernels.VectorWidths.B_PER_F;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
@@ -69,10 +68,10 @@ final class VectorDequant {
             float d = HalfFloats.f16ToFloat(src.get(LE.SHORT, p));
             long o = dstOff + 128L * blk;
             for (int c = 0; c < 16; c += L) {
-                ByteVector packed = ByteVector.fromMemorySegment(B_PER_F, src, p + 2 + c, LITTLE);
-                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
-                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
-                        .castShape(F, 0);
+                ByteVector packed = VectorDot.bytes(src, p + 2 + c);
+                FloatVector nibbles = VectorDot.lowNibbles(packed);
+                FloatVector lo = nibbles.sub(8f);
+                FloatVector hi = VectorDot.highNibbles(packed, nibbles).sub(8f);
                 lo.mul(d).intoMemorySegment(dst, o + 4L * c, LITTLE);
                 hi.mul(d).intoMemorySegment(dst, o + 4L * (16 + c), LITTLE);
             }

@@ -1,8 +1,11 @@
 package dev.llmj.kernels.vector;
 
 import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.B_PER_F_PADDED;
+import static dev.llmj.kernels.VectorWidths.B_PER_F_USED;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
+import static dev.llmj.kernels.VectorWidths.I;
 
 import dev.llmj.kernels.DotKernels;
 import dev.llmj.kernels.scalar.KQuants;
@@ -13,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -32,9 +36,37 @@ final class VectorDot implements DotKernels {
         return FloatVector.fromMemorySegment(F, s, off, LITTLE);
     }
 
+    /** L bytes at {@code off} in the first L lanes of a {@code B_PER_F} vector (never reads past them). */
+    static ByteVector bytes(MemorySegment s, long off) {
+        return B_PER_F_PADDED
+                ? ByteVector.fromMemorySegment(B_PER_F, s, off, LITTLE, B_PER_F_USED)
+                : ByteVector.fromMemorySegment(B_PER_F, s, off, LITTLE);
+    }
+
+    /** Stores the first L lanes of {@code v} at {@code off}. */
+    static void storeBytes(ByteVector v, MemorySegment s, long off) {
+        if (B_PER_F_PADDED) {
+            v.intoMemorySegment(s, off, LITTLE, B_PER_F_USED);
+        } else {
+            v.intoMemorySegment(s, off, LITTLE);
+        }
+    }
+
+    /**
+     * L signed bytes at {@code off} widened to int lanes. Bit fields are cut out in int lanes: the
+     * hardware has no byte-lane shifts, which the Vector API would emulate slowly.
+     */
+    static IntVector ints(MemorySegment s, long off) {
+        return (IntVector) bytes(s, off).castShape(I, 0);
+    }
+
+    static FloatVector toFloats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
     /** L signed bytes at {@code off}, one per float lane. */
     static FloatVector bytesToFloats(MemorySegment s, long off) {
-        return (FloatVector) ByteVector.fromMemorySegment(B_PER_F, s, off, LITTLE).castShape(F, 0);
+        return (FloatVector) bytes(s, off).castShape(F, 0);
     }
 
     public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
@@ -120,23 +152,19 @@ final class VectorDot implements DotKernels {
         return HalfFloats.f16ToFloat(a.get(LE.SHORT, pa)) * HalfFloats.f16ToFloat(b.get(LE.SHORT, pb));
     }
 
+    /**
+     * One block per iteration on purpose: unrolling two blocks makes the method big enough that C2
+     * stops inlining the block helper, and a vector returned from a call that is not inlined is
+     * boxed (an allocation per block).
+     */
     public float dotQ8_0(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
-        int blocks = n / 32;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int blk = 0;
-        for (; blk + 1 < blocks; blk += 2) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int blk = 0; blk < n / 32; blk++) {
             long pa = aOff + 34L * blk;
             long pb = bOff + 34L * blk;
-            acc0 = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc0);
-            acc1 = q8Block(a, pa + 34, b, pb + 34).fma(FloatVector.broadcast(F, scaleProduct(a, pa + 34, b, pb + 34)), acc1);
+            acc = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc);
         }
-        if (blk < blocks) {
-            long pa = aOff + 34L * blk;
-            long pb = bOff + 34L * blk;
-            acc0 = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc0);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -146,33 +174,38 @@ final class VectorDot implements DotKernels {
     private static FloatVector q4Block(MemorySegment w, long pw, MemorySegment x, long px) {
         FloatVector s = FloatVector.zero(F);
         for (int c = 0; c < 16; c += L) {
-            ByteVector packed = ByteVector.fromMemorySegment(B_PER_F, w, pw + 2 + c, LITTLE);
-            FloatVector lo = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
-            FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
-                    .castShape(F, 0);
-            s = lo.fma(bytesToFloats(x, px + 2 + c), s);
-            s = hi.fma(bytesToFloats(x, px + 2 + 16 + c), s);
+            ByteVector packed = bytes(w, pw + 2 + c);
+            FloatVector lo = lowNibbles(packed);
+            s = lo.sub(8f).fma(bytesToFloats(x, px + 2 + c), s);
+            s = highNibbles(packed, lo).sub(8f).fma(bytesToFloats(x, px + 2 + 16 + c), s);
         }
         return s;
     }
 
+    /** (b &amp; 15) as floats: the AND is native in byte lanes, the widening is the B2F path. */
+    static FloatVector lowNibbles(ByteVector b) {
+        return (FloatVector) b.and((byte) 0x0F).castShape(F, 0);
+    }
+
+    /**
+     * (b &gt;&gt;&gt; 4) as floats, without byte-lane shifts (which x86 lacks and the Vector API emulates
+     * slowly): the unsigned byte value u minus its low nibble, divided by 16 — all exact in float.
+     */
+    static FloatVector highNibbles(ByteVector b, FloatVector low) {
+        FloatVector signed = (FloatVector) b.castShape(F, 0);
+        FloatVector unsigned = signed.add(256f, signed.compare(VectorOperators.LT, 0f));
+        return unsigned.sub(low).mul(1f / 16);
+    }
+
+    /** One block per iteration, for the reason given at {@link #dotQ8_0}. */
     public float dotQ4_0(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        int blocks = n / 32;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int blk = 0;
-        for (; blk + 1 < blocks; blk += 2) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int blk = 0; blk < n / 32; blk++) {
             long pw = wOff + 18L * blk;
             long px = xOff + 34L * blk;
-            acc0 = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc0);
-            acc1 = q4Block(w, pw + 18, x, px + 34).fma(FloatVector.broadcast(F, scaleProduct(w, pw + 18, x, px + 34)), acc1);
+            acc = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc);
         }
-        if (blk < blocks) {
-            long pw = wOff + 18L * blk;
-            long px = xOff + 34L * blk;
-            acc0 = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc0);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** Q4_K: per 32-element sub-block, element = d·sc·q − dmin·m (layout in Q4_KCodec). */
@@ -191,9 +224,9 @@ final class VectorDot implements DotKernels {
                 float m2 = dmin * KQuants.q4kMin(w, p + 4, j + 1);
                 long q = p + 16 + 32L * pair;
                 for (int c = 0; c < 32; c += L) {
-                    ByteVector packed = ByteVector.fromMemorySegment(B_PER_F, w, q + c, LITTLE);
-                    FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
-                    FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
+                    ByteVector packed = bytes(w, q + c);
+                    FloatVector lo = lowNibbles(packed);
+                    FloatVector hi = highNibbles(packed, lo);
                     acc = lo.mul(d1).sub(m1).fma(f32(x, xb + 4L * (64 * pair + c)), acc);
                     acc = hi.mul(d2).sub(m2).fma(f32(x, xb + 4L * (64 * pair + 32 + c)), acc);
                 }
@@ -216,16 +249,16 @@ final class VectorDot implements DotKernels {
                 long xh = xb + 4L * 128 * h;
                 for (int l = 0; l < 32; l += L) {
                     int is = l / 16;
-                    ByteVector lowA = ByteVector.fromMemorySegment(B_PER_F, w, ql + l, LITTLE);
-                    ByteVector lowB = ByteVector.fromMemorySegment(B_PER_F, w, ql + 32 + l, LITTLE);
-                    ByteVector high = ByteVector.fromMemorySegment(B_PER_F, w, qh + l, LITTLE);
-                    acc = q6(lowA.and((byte) 15), high, 0).mul(d * w.get(LE.BYTE, sc + is))
+                    IntVector lowA = ints(w, ql + l);
+                    IntVector lowB = ints(w, ql + 32 + l);
+                    IntVector high = ints(w, qh + l);
+                    acc = q6(lowA.and(15), high, 0).mul(d * w.get(LE.BYTE, sc + is))
                             .fma(f32(x, xh + 4L * l), acc);
-                    acc = q6(lowB.and((byte) 15), high, 2).mul(d * w.get(LE.BYTE, sc + is + 2))
+                    acc = q6(lowB.and(15), high, 2).mul(d * w.get(LE.BYTE, sc + is + 2))
                             .fma(f32(x, xh + 4L * (l + 32)), acc);
-                    acc = q6(lowA.lanewise(VectorOperators.LSHR, 4).and((byte) 15), high, 4)
+                    acc = q6(lowA.lanewise(VectorOperators.ASHR, 4).and(15), high, 4)
                             .mul(d * w.get(LE.BYTE, sc + is + 4)).fma(f32(x, xh + 4L * (l + 64)), acc);
-                    acc = q6(lowB.lanewise(VectorOperators.LSHR, 4).and((byte) 15), high, 6)
+                    acc = q6(lowB.lanewise(VectorOperators.ASHR, 4).and(15), high, 6)
                             .mul(d * w.get(LE.BYTE, sc + is + 6)).fma(f32(x, xh + 4L * (l + 96)), acc);
                 }
             }
@@ -234,9 +267,9 @@ final class VectorDot implements DotKernels {
     }
 
     /** (low4 | ((high &gt;&gt; shift) &amp; 3) &lt;&lt; 4) − 32 as floats. */
-    private static FloatVector q6(ByteVector low4, ByteVector high, int shift) {
-        ByteVector hi2 = high.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        return (FloatVector) low4.or(hi2).sub((byte) 32).castShape(F, 0);
+    private static FloatVector q6(IntVector low4, IntVector high, int shift) {
+        IntVector hi2 = high.lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4);
+        return toFloats(low4.or(hi2).sub(32));
     }
 
     public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {

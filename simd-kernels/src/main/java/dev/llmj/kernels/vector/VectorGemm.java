@@ -36,9 +36,9 @@ final class VectorGemm {
     /** Weight rows (output columns) per task: a multiple of both tile widths 6 and 12. */
     static final int TASK_COLS = 48;
     /** K block: a 2L-row panel slice of KC is KC·2L·4 bytes (128 KiB at L = 16). */
-    static final int KC = 1024;
+    static final int KC = 2048;
     /** Panels kept hot in L2 while column tiles sweep over them. */
-    static final int PANELS_PER_BLOCK = 4;
+    static final int PANELS_PER_BLOCK = 2;
 
     static void gemm(KernelExecutor executor, int m, WeightMatrix w, MemorySegment a, long aOff, int lda,
             MemorySegment c, long cOff, int ldc) {

@@ -23,7 +23,12 @@ final class VectorMatrix implements MatrixKernels {
     }
 
     public void gemv(Tensor w, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        ScalarMatrix.gemvRows(dot, executor, WeightMatrix.of(w), x, xOff, y, yOff);
+        WeightMatrix wm = WeightMatrix.of(w);
+        if (wm.dtype() == DType.Q8_0 || wm.dtype() == DType.Q4_0) {
+            VectorGemv.quantized(executor, wm, x, xOff, y, yOff);
+        } else {
+            ScalarMatrix.gemvRows(dot, executor, wm, x, xOff, y, yOff);
+        }
     }
 
     public void gemm(Tensor w, MemorySegment a, long aOff, int m, MemorySegment c, long cOff) {

@@ -3,15 +3,12 @@ package dev.llmj.kernels.vector;
 import static dev.llmj.kernels.VectorWidths.B_PER_F;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
-import static dev.llmj.kernels.VectorWidths.I;
 
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -20,7 +17,8 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>C's roundf (halves away from zero) in float lanes: with a = |v|, t = trunc(a) and the exact
  * fraction f = a − t, roundf(a) = t + (f ≥ 0.5); the sign is put back afterwards. (Adding 0.5 in
- * float would round 0.49999997 up.)
+ * float would round 0.49999997 up.) Everything stays in float lanes until the final float → byte
+ * conversion, which is exact for the integers −127..127.
  */
 final class VectorQuantize {
     private VectorQuantize() {}
@@ -31,8 +29,8 @@ final class VectorQuantize {
         for (int blk = 0; blk < n / 32; blk++) {
             long s = srcOff + 128L * blk;
             long o = dstOff + 34L * blk;
-            FloatVector amaxV = FloatVector.zero(F);
-            for (int c = 0; c < 32; c += L) {
+            FloatVector amaxV = VectorDot.f32(src, s).abs();
+            for (int c = L; c < 32; c += L) {
                 amaxV = amaxV.max(VectorDot.f32(src, s + 4L * c).abs());
             }
             float amax = amaxV.reduceLanes(VectorOperators.MAX);
@@ -42,13 +40,10 @@ final class VectorQuantize {
             for (int c = 0; c < 32; c += L) {
                 FloatVector v = VectorDot.f32(src, s + 4L * c).mul(id);
                 FloatVector a = v.abs();
-                IntVector t = (IntVector) a.convert(VectorOperators.F2I, 0);
-                FloatVector frac = a.sub((FloatVector) t.convert(VectorOperators.I2F, 0));
-                VectorMask<Integer> up = frac.compare(VectorOperators.GE, 0.5f).cast(I);
-                t = t.add(1, up);
-                VectorMask<Integer> negative = v.compare(VectorOperators.LT, 0f).cast(I);
-                t = t.lanewise(VectorOperators.NEG, negative);
-                t.castShape(B_PER_F, 0).intoMemorySegment(dst, o + 2 + c, ByteOrder.LITTLE_ENDIAN);
+                FloatVector t = (FloatVector) a.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+                FloatVector r = t.add(1f, a.sub(t).compare(VectorOperators.GE, 0.5f));
+                r = r.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f));
+                VectorDot.storeBytes((ByteVector) r.convertShape(VectorOperators.F2B, B_PER_F, 0), dst, o + 2 + c);
             }
         }
     }

@@ -1,0 +1,106 @@
+package dev.llmj.bench;
+
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Kernels;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import dev.llmj.tensor.Tensor;
+import dev.llmj.tensor.quant.Codecs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * y = W·x per weight dtype, single thread, W of {@link #TARGET_BYTES} (far larger than L2, like a
+ * model's matrices), so the report gives weight bytes per second beside
+ * {@link ReadBandwidthBenchmark}, which streams a buffer of the same size.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class GemvBenchmark {
+    /** Weight bytes per matrix: 48 MiB. */
+    public static final long TARGET_BYTES = 48L << 20;
+
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    public String dtype;
+
+    @Param({"scalar", "vector"})
+    public String impl;
+
+    @Param({"4096"})
+    public int cols;
+
+    private Arena arena;
+    private Tensor w;
+    private MemorySegment x;
+    private MemorySegment y;
+    private Kernels k;
+
+    /** Rows for the target size; the report divides {@link #weightBytes} by the time. */
+    static int rows(DType t, int cols) {
+        return (int) (TARGET_BYTES / t.byteSize(cols));
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofShared();
+        DType t = DType.valueOf(dtype);
+        int rows = rows(t, cols);
+        if (t == DType.Q4_K || t == DType.Q6_K) {
+            w = randomKQuant(arena, t, rows, cols);
+        } else {
+            Tensor f = Tensor.wrap(GemmBenchmark.randomFloats(arena, (long) rows * cols, 3), 0, DType.F32, rows, cols);
+            w = t == DType.F32 ? f : Codecs.convert(f, t, arena);
+        }
+        x = GemmBenchmark.randomFloats(arena, cols, 4);
+        y = arena.allocate(4L * rows, 64);
+        k = ("scalar".equals(impl) ? Kernels.scalar() : Kernels.vector()).withExecutor(KernelExecutor.singleThread());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    /** Random K-quant blocks with small finite super-scales (this library has no K-quant encoder). */
+    static Tensor randomKQuant(Arena arena, DType t, int rows, int cols) {
+        Tensor w = Tensor.allocate(arena, t, rows, cols);
+        MemorySegment s = w.segment();
+        SplittableRandom r = new SplittableRandom(5);
+        for (long i = 0; i + 8 <= s.byteSize(); i += 8) {
+            s.set(LE.LONG, i, r.nextLong());
+        }
+        for (long blk = 0; blk < s.byteSize() / t.blockBytes(); blk++) {
+            long p = blk * t.blockBytes();
+            short d = HalfFloats.floatToF16((float) r.nextDouble() * 0.01f);
+            if (t == DType.Q4_K) {
+                s.set(LE.SHORT, p, d);
+                s.set(LE.SHORT, p + 2, d);
+            } else {
+                s.set(LE.SHORT, p + 208, d);
+            }
+        }
+        return w;
+    }
+
+    @Benchmark
+    public MemorySegment gemv() {
+        k.gemv(w, x, 0, y, 0);
+        return y;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.llmj.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.Tensor;
+import dev.llmj.tensor.quant.Codecs;
+import dev.llmj.tensor.quant.Q8_0Codec;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * GEMV for every decodable dtype: y[r] against the double dot of the dequantized row with x (or,
+ * for Q8_0/Q4_0 weights, with x after the same Q8_0 round trip the kernels do). Shared (pool)
+ * arenas, so rows really are split across threads; weights at unaligned offsets.
+ */
+class GemvProperties {
+    private static final DType[] TYPES = {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K};
+
+    @Property
+    void gemvMatchesDequantizedDouble(@ForAll @IntRange(max = 6) int typeIndex, @ForAll @IntRange(max = 90) int rows,
+            @ForAll @IntRange(min = 1, max = 8) int blocks, @ForAll @IntRange(max = 9) int wOff,
+            @ForAll @IntRange(max = 9) int xOff, @ForAll long seed) {
+        DType t = TYPES[typeIndex];
+        int unit = t.isQuantized() ? t.blockSize() : 1 + new Random(seed).nextInt(97);
+        int cols = t.blockSize() == 256 ? 256 * Math.min(blocks, 4) : unit * blocks * (t.isQuantized() ? 1 : 3);
+        Random r = new Random(seed);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor w = TestData.shifted(arena, TestData.randomWeights(arena, r, t, Math.max(rows, 1), cols)
+                    .rowRange(0, rows), wOff);
+            float[] x = TestData.quantizableFloats(r, cols);
+            MemorySegment xs = TestData.f32(arena, x, xOff);
+            float[] xEff = x;
+            if (t == DType.Q8_0 || t == DType.Q4_0) {
+                MemorySegment q = arena.allocate(DType.Q8_0.byteSize(cols), 64);
+                new Q8_0Codec().quantize(x, 0, q, 0, cols);
+                xEff = new float[cols];
+                Codecs.forType(DType.Q8_0).dequantize(q, 0, xEff, 0, cols);
+            }
+            float[] wf = w.toFloatArray();
+            for (Kernels k : TestData.implementations()) {
+                MemorySegment y = arena.allocate(4L * rows + 3, 64);
+                k.gemv(w, xs, xOff, y, 3);
+                float[] got = TestData.read(y, 3, rows);
+                for (int i = 0; i < rows; i++) {
+                    float[] row = java.util.Arrays.copyOfRange(wf, i * cols, (i + 1) * cols);
+                    double[] ref = TestData.dotAndMagnitude(row, xEff);
+                    // Q8_0 × Q8_0 products scale once by d_w·d_x instead of rounding d·q twice: 3ε more.
+                    double bound = TestData.dotBound(cols, ref[1]) + 3 * TestData.EPS * ref[1];
+                    assertEquals(ref[0], got[i], bound, k + " " + t + " row " + i + " of " + rows + "×" + cols);
+                }
+            }
+        }
+    }
+}
