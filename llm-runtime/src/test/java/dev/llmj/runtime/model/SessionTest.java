@@ -1,0 +1,117 @@
+package dev.llmj.runtime.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llmj.runtime.generate.GenerationOptions;
+import dev.llmj.runtime.generate.Generator;
+import dev.llmj.runtime.generate.TokenListener;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Session lifecycle on the embedded model: context limits, bad ids, rewinding, sharing, closing. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SessionTest {
+    private Model model;
+
+    @BeforeAll
+    void load() throws IOException {
+        model = Model.load(Path.of("..", "models", "tinyshakespeare-f32.gguf"));
+    }
+
+    @AfterAll
+    void close() {
+        model.close();
+    }
+
+    @Test
+    void aFullContextRaisesAnErrorThatSaysSo() {
+        try (Session s = model.newSession(8)) {
+            s.append(1, 383, 479, 489, 478);
+            ContextFullException e = assertThrows(ContextFullException.class, () -> s.append(1, 2, 3, 4));
+            assertTrue(e.getMessage().contains("context of 8 tokens is full"), e.getMessage());
+            assertEquals(5, s.length(), "a refused append changes nothing");
+            int[] prompt = model.tokenizer().encode("ROMEO:", true);
+            try (Session g = model.newSession(10)) {
+                ContextFullException gen = assertThrows(ContextFullException.class,
+                        () -> Generator.generate(g, prompt, GenerationOptions.greedy(20), TokenListener.NONE));
+                assertTrue(gen.getMessage().contains("--ctx"), gen.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void outOfRangeTokensAreRejectedByIndexAndValue() {
+        try (Session s = model.newSession(8)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.append(1, 512));
+            assertTrue(e.getMessage().contains("token id 512 at index 1"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> s.append(-1));
+            assertEquals(0, s.length());
+        }
+        assertThrows(IllegalArgumentException.class, () -> model.newSession(0));
+    }
+
+    @Test
+    void rewindingAndReEvaluatingGivesTheSameLogits() {
+        try (Session s = model.newSession(16)) {
+            s.append(1, 383, 479);
+            float[] first = s.append(489); // decode path, as the re-evaluation below
+            s.append(478, 479);
+            s.rewind(3);
+            assertArrayEquals(first, s.append(489), "same cache contents, same kernel: bit-identical logits");
+        }
+    }
+
+    @Test
+    void sessionsShareTheModelAcrossThreads() throws Exception {
+        int[][] prompts = {model.tokenizer().encode("ROMEO:", true), model.tokenizer().encode("JULIET:", true),
+                model.tokenizer().encode("KING", true), model.tokenizer().encode("First Citizen:", true)};
+        List<int[]> alone = new ArrayList<>();
+        for (int[] p : prompts) {
+            try (Session s = model.newSession(64)) {
+                alone.add(Generator.generate(s, p, GenerationOptions.greedy(20), TokenListener.NONE).generatedIds());
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<int[]>> futures = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (int[] p : prompts) {
+                    futures.add(pool.submit(() -> {
+                        try (Session s = model.newSession(64)) {
+                            return Generator.generate(s, p, GenerationOptions.greedy(20), TokenListener.NONE).generatedIds();
+                        }
+                    }));
+                }
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                assertArrayEquals(alone.get(i % prompts.length), futures.get(i).get(), "concurrent run " + i);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void aClosedSessionOrModelFailsCleanly() throws IOException {
+        Session s = model.newSession(8);
+        s.close();
+        assertThrows(IllegalStateException.class, () -> s.append(1));
+        Model m = Model.load(Path.of("..", "models", "tinyshakespeare-f32.gguf"));
+        Session live = m.newSession(8);
+        m.close();
+        assertThrows(IllegalStateException.class, () -> live.append(1));
+        live.close();
+    }
+}
