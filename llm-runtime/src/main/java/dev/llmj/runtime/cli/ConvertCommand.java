@@ -4,6 +4,7 @@ import dev.llmj.runtime.convert.ConvertProgress;
 import dev.llmj.runtime.convert.GgufTypeConverter;
 import dev.llmj.runtime.convert.Llama2cToGguf;
 import dev.llmj.runtime.convert.TargetType;
+import dev.llmj.tensor.gguf.GgufFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -11,11 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code llm convert}: a llama2.c checkpoint (+ tokenizer.bin) or a GGUF file into a GGUF file of
@@ -69,7 +70,7 @@ final class ConvertCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         ConvertProgress progress = progressPrinter(err);
-        if (ModelFiles.isGguf(input)) {
+        if (GgufFile.isGguf(input)) {
             if (tokenizer != null) {
                 throw new IllegalArgumentException("--tokenizer applies to llama2.c checkpoints; " + input
                         + " is a GGUF file, which carries its own vocabulary");

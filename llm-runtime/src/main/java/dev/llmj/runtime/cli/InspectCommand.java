@@ -2,6 +2,7 @@ package dev.llmj.runtime.cli;
 
 import dev.llmj.tensor.ModelFormatException;
 import dev.llmj.tensor.Tensor;
+import dev.llmj.tensor.gguf.GgufFile;
 import dev.llmj.tensor.llama2c.Llama2cCheckpoint;
 import dev.llmj.tensor.llama2c.Llama2cConfig;
 import java.io.IOException;
@@ -24,7 +25,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintStream out = System.out;
         try (Arena arena = Arena.ofConfined()) {
-            if (ModelFiles.isGguf(file)) {
+            if (GgufFile.isGguf(file)) {
                 GgufInspector.print(file, arena, out);
             } else {
                 printLlama2c(openLlama2c(file, arena), out);

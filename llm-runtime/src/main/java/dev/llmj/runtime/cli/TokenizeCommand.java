@@ -53,7 +53,7 @@ final class TokenizeCommand implements Callable<Integer> {
     }
 
     private Tokenizer open(Arena arena) throws IOException {
-        if (ModelFiles.isGguf(model)) {
+        if (GgufFile.isGguf(model)) {
             return Tokenizers.fromGguf(GgufFile.open(model, arena));
         }
         if (model.getFileName().toString().equals("tokenizer.bin")) {

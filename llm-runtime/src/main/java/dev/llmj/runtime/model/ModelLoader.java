@@ -12,7 +12,6 @@ import dev.llmj.tensor.gguf.GgufTensorInfo;
 import dev.llmj.tensor.llama2c.Llama2cCheckpoint;
 import dev.llmj.tensor.llama2c.Llama2cConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -33,14 +32,7 @@ final class ModelLoader {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString());
         }
-        return isGguf(file) ? fromGguf(file, arena) : fromLlama2c(file, tokenizerFile, arena);
-    }
-
-    static boolean isGguf(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] m = in.readNBytes(4);
-            return m.length == 4 && m[0] == 'G' && m[1] == 'G' && m[2] == 'U' && m[3] == 'F';
-        }
+        return GgufFile.isGguf(file) ? fromGguf(file, arena) : fromLlama2c(file, tokenizerFile, arena);
     }
 
     private static Loaded fromGguf(Path file, Arena arena) throws IOException {

@@ -5,9 +5,7 @@ import dev.llmj.runtime.tokenizer.Tokenizer;
 import dev.llmj.runtime.tokenizer.Vocabulary;
 import dev.llmj.tensor.gguf.GgufFile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,11 +75,8 @@ public final class ChatTemplate {
 
     /** The template stored in a GGUF model file, if the file is GGUF and has one. */
     public static Optional<String> readFromModelFile(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] magic = in.readNBytes(4);
-            if (magic.length < 4 || magic[0] != 'G' || magic[1] != 'G' || magic[2] != 'U' || magic[3] != 'F') {
-                return Optional.empty();
-            }
+        if (!GgufFile.isGguf(file)) {
+            return Optional.empty();
         }
         try (Arena arena = Arena.ofConfined()) {
             return GgufFile.open(file, arena).optString(GGUF_KEY);

@@ -63,6 +63,15 @@ public final class GgufFile {
      * @throws ModelFormatException naming the field and byte offset when the file is malformed
      * @throws IOException when the file cannot be read
      */
+    /** Whether {@code file} starts with the GGUF magic (cheap: reads 4 bytes, maps nothing). */
+    public static boolean isGguf(Path file) throws IOException {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            byte[] m = in.readNBytes(4);
+            return m.length == 4 && (m[0] & 0xFF | (m[1] & 0xFF) << 8 | (m[2] & 0xFF) << 16 | (m[3] & 0xFF) << 24)
+                    == GgufReader.MAGIC;
+        }
+    }
+
     public static GgufFile open(Path file, Arena arena) throws IOException {
         MemorySegment seg;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
