@@ -235,7 +235,11 @@ final class VectorDot implements DotKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Q6_K: 4 low bits from ql, 2 high bits from qh, minus 32, times d·scale (layout in Q6_KCodec). */
+    /**
+     * Q6_K: 4 low bits from ql, 2 high bits from qh, minus 32, times d·scale (layout in Q6_KCodec).
+     * The four element groups of each 32-lane slice go round a small loop rather than being written
+     * out, which keeps the method small enough for C2 to inline every helper (no boxed vectors).
+     */
     public float dotQ6_K(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < n / 256; blk++) {
@@ -248,28 +252,19 @@ final class VectorDot implements DotKernels {
                 long sc = p + 192 + 8L * h;
                 long xh = xb + 4L * 128 * h;
                 for (int l = 0; l < 32; l += L) {
-                    int is = l / 16;
-                    IntVector lowA = ints(w, ql + l);
-                    IntVector lowB = ints(w, ql + 32 + l);
                     IntVector high = ints(w, qh + l);
-                    acc = q6(lowA.and(15), high, 0).mul(d * w.get(LE.BYTE, sc + is))
-                            .fma(f32(x, xh + 4L * l), acc);
-                    acc = q6(lowB.and(15), high, 2).mul(d * w.get(LE.BYTE, sc + is + 2))
-                            .fma(f32(x, xh + 4L * (l + 32)), acc);
-                    acc = q6(lowA.lanewise(VectorOperators.ASHR, 4).and(15), high, 4)
-                            .mul(d * w.get(LE.BYTE, sc + is + 4)).fma(f32(x, xh + 4L * (l + 64)), acc);
-                    acc = q6(lowB.lanewise(VectorOperators.ASHR, 4).and(15), high, 6)
-                            .mul(d * w.get(LE.BYTE, sc + is + 6)).fma(f32(x, xh + 4L * (l + 96)), acc);
+                    for (int g = 0; g < 4; g++) {
+                        // group g: element l + 32g; low nibble of ql[l + 32(g&1)] for g < 2, high for g ≥ 2
+                        IntVector low = ints(w, ql + l + 32 * (g & 1)).lanewise(VectorOperators.ASHR, 4 * (g >> 1)).and(15);
+                        IntVector q = low.or(high.lanewise(VectorOperators.ASHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4))
+                                .sub(32);
+                        float scale = d * w.get(LE.BYTE, sc + l / 16 + 2 * g);
+                        acc = toFloats(q).mul(scale).fma(f32(x, xh + 4L * (l + 32 * g)), acc);
+                    }
                 }
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** (low4 | ((high &gt;&gt; shift) &amp; 3) &lt;&lt; 4) − 32 as floats. */
-    private static FloatVector q6(IntVector low4, IntVector high, int shift) {
-        IntVector hi2 = high.lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4);
-        return toFloats(low4.or(hi2).sub(32));
     }
 
     public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {

@@ -9,6 +9,7 @@ import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -18,7 +19,7 @@ import jdk.incubator.vector.VectorOperators;
  * <p>C's roundf (halves away from zero) in float lanes: with a = |v|, t = trunc(a) and the exact
  * fraction f = a − t, roundf(a) = t + (f ≥ 0.5); the sign is put back afterwards. (Adding 0.5 in
  * float would round 0.49999997 up.) Everything stays in float lanes until the final float → byte
- * conversion, which is exact for the integers −127..127.
+ * conversions, which are exact for the integers −127..127.
  */
 final class VectorQuantize {
     private VectorQuantize() {}
@@ -43,7 +44,9 @@ final class VectorQuantize {
                 FloatVector t = (FloatVector) a.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
                 FloatVector r = t.add(1f, a.sub(t).compare(VectorOperators.GE, 0.5f));
                 r = r.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f));
-                VectorDot.storeBytes((ByteVector) r.convertShape(VectorOperators.F2B, B_PER_F, 0), dst, o + 2 + c);
+                // float → int in place (same shape, one instruction), then int → byte narrowing
+                IntVector q = (IntVector) r.convert(VectorOperators.F2I, 0);
+                VectorDot.storeBytes((ByteVector) q.castShape(B_PER_F, 0), dst, o + 2 + c);
             }
         }
     }
