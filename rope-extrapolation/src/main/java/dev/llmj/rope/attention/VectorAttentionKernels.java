@@ -1,13 +1,13 @@
 package dev.llmj.rope.attention;
 
 import dev.llmj.kernels.VectorWidths;
+import dev.llmj.kernels.vector.Lanes;
 import dev.llmj.rope.PairLayout;
 import dev.llmj.rope.Rotary;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector kernels of attention (lanes of {@link VectorWidths#F}, fma accumulation, scalar tails). */
@@ -39,37 +39,11 @@ final class VectorAttentionKernels implements AttentionKernels {
                     .fma(FloatVector.fromMemorySegment(F, b, bOff + 4L * i, ORDER), acc0);
             i += LANES;
         }
-        float sum = sumLanes(acc0.add(acc1));
+        float sum = Lanes.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
         return sum;
-    }
-
-    /**
-     * Rotations by N/2, N/4, .., 1 lanes: after folding, lane 0 holds the sum in one fixed tree order.
-     * {@code reduceLanes(ADD)} leaves the order to the implementation, and interpreted and compiled
-     * code may then differ in the last bit; a fixed order keeps attention deterministic, so decode
-     * and prefill (and every JIT tier) agree bit for bit.
-     */
-    private static final VectorShuffle<Float>[] FOLDS = folds();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(LANES);
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
-        for (int i = 0, s = LANES / 2; s >= 1; i++, s /= 2) {
-            int shift = s;
-            f[i] = VectorShuffle.fromOp(F, lane -> (lane + shift) % LANES);
-        }
-        return f;
-    }
-
-    private static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> fold : FOLDS) {
-            v = v.add(v.rearrange(fold));
-        }
-        return v.lane(0);
     }
 
     @Override

@@ -54,7 +54,7 @@ public final class ScalarActivations implements ActivationKernels {
         }
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(f(x, off, i) - max);
+            float e = ExpF.exp(f(x, off, i) - max);
             put(x, off, i, e);
             sum += e;
         }
@@ -71,7 +71,7 @@ public final class ScalarActivations implements ActivationKernels {
         }
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            sum += (float) Math.exp(f(x, off, i) - max);
+            sum += ExpF.exp(f(x, off, i) - max);
         }
         float logSum = (float) Math.log(sum);
         for (int i = 0; i < n; i++) {
@@ -82,7 +82,7 @@ public final class ScalarActivations implements ActivationKernels {
     public void silu(MemorySegment out, long outOff, MemorySegment x, long xOff, int n) {
         for (int i = 0; i < n; i++) {
             float v = f(x, xOff, i);
-            put(out, outOff, i, v / (1f + (float) Math.exp(-v)));
+            put(out, outOff, i, v / (1f + ExpF.exp(-v)));
         }
     }
 
@@ -90,7 +90,7 @@ public final class ScalarActivations implements ActivationKernels {
             int n) {
         for (int i = 0; i < n; i++) {
             float g = f(gate, gateOff, i);
-            put(out, outOff, i, g / (1f + (float) Math.exp(-g)) * f(up, upOff, i));
+            put(out, outOff, i, g / (1f + ExpF.exp(-g)) * f(up, upOff, i));
         }
     }
 

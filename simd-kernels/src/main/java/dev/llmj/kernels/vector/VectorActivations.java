@@ -4,6 +4,7 @@ import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
 import dev.llmj.kernels.ActivationKernels;
+import dev.llmj.kernels.scalar.ExpF;
 import dev.llmj.kernels.scalar.ScalarActivations;
 import dev.llmj.kernels.scalar.TopKHeap;
 import dev.llmj.tensor.LE;
@@ -15,9 +16,10 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Vector twin of {@link ScalarActivations}. Each kernel: a vector loop up to
- * {@code F.loopBound(n)}, then the scalar twin's formula for the tail. exp comes from the Vector
- * API's EXP (within 1 ulp, like {@link Math#exp}), so results differ from the scalar twin by a few
- * ulps, not more.
+ * {@code F.loopBound(n)}, then the scalar twin's formula for the tail. exp is {@link ExpF}'s in
+ * both (lane-wise through {@link VectorExp}), so every exp is bit-identical to the scalar twin's
+ * and no result depends on which JIT tier ran it; sums differ from the scalar twin only in their
+ * (fixed) association order.
  */
 final class VectorActivations implements ActivationKernels {
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
@@ -58,7 +60,7 @@ final class VectorActivations implements ActivationKernels {
             FloatVector v0 = load(x, xOff, i);
             acc0 = v0.fma(v0, acc0);
         }
-        float ss = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float ss = Lanes.sum(acc0.add(acc1));
         for (; i < n; i++) {
             float v = f(x, xOff, i);
             ss = Math.fma(v, v, ss);
@@ -123,16 +125,16 @@ final class VectorActivations implements ActivationKernels {
             int chunkEnd = Math.min(upper, i + SUM_CHUNK);
             FloatVector acc = FloatVector.zero(F);
             for (; i < chunkEnd; i += L) {
-                FloatVector e = load(x, off, i).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorExp.exp(load(x, off, i).sub(max));
                 if (storeExp) {
                     store(e, x, off, i);
                 }
                 acc = acc.add(e);
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += Lanes.sum(acc);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(f(x, off, i) - max);
+            float e = ExpF.exp(f(x, off, i) - max);
             if (storeExp) {
                 put(x, off, i, e);
             }
@@ -163,7 +165,7 @@ final class VectorActivations implements ActivationKernels {
     }
 
     private static FloatVector silu(FloatVector v) {
-        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return v.div(VectorExp.exp(v.neg()).add(1f));
     }
 
     public void silu(MemorySegment out, long outOff, MemorySegment x, long xOff, int n) {
@@ -174,7 +176,7 @@ final class VectorActivations implements ActivationKernels {
         }
         for (; i < n; i++) {
             float v = f(x, xOff, i);
-            put(out, outOff, i, v / (1f + (float) Math.exp(-v)));
+            put(out, outOff, i, v / (1f + ExpF.exp(-v)));
         }
     }
 
@@ -187,7 +189,7 @@ final class VectorActivations implements ActivationKernels {
         }
         for (; i < n; i++) {
             float g = f(gate, gateOff, i);
-            put(out, outOff, i, g / (1f + (float) Math.exp(-g)) * f(up, upOff, i));
+            put(out, outOff, i, g / (1f + ExpF.exp(-g)) * f(up, upOff, i));
         }
     }
 

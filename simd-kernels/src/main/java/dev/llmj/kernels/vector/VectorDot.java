@@ -92,7 +92,7 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = f32(a, aOff + 4L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -112,7 +112,7 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = HalfVectors.f16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum = Math.fma(HalfFloats.f16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -132,7 +132,7 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = HalfVectors.bf16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum = Math.fma(HalfFloats.bf16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -164,7 +164,7 @@ final class VectorDot implements DotKernels {
             long pb = bOff + 34L * blk;
             acc = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /**
@@ -205,7 +205,7 @@ final class VectorDot implements DotKernels {
             long px = xOff + 34L * blk;
             acc = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /** Q4_K: per 32-element sub-block, element = d·sc·q − dmin·m (layout in Q4_KCodec). */
@@ -232,7 +232,7 @@ final class VectorDot implements DotKernels {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /**
@@ -264,7 +264,7 @@ final class VectorDot implements DotKernels {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
@@ -296,9 +296,9 @@ final class VectorDot implements DotKernels {
             aa0 = x0.fma(x0, aa0);
             bb0 = y0.fma(y0, bb0);
         }
-        float ab = ab0.add(ab1).reduceLanes(VectorOperators.ADD);
-        float aa = aa0.add(aa1).reduceLanes(VectorOperators.ADD);
-        float bb = bb0.add(bb1).reduceLanes(VectorOperators.ADD);
+        float ab = Lanes.sum(ab0.add(ab1));
+        float aa = Lanes.sum(aa0.add(aa1));
+        float bb = Lanes.sum(bb0.add(bb1));
         for (; i < n; i++) {
             float x = a.get(LE.FLOAT, aOff + 4L * i);
             float y = b.get(LE.FLOAT, bOff + 4L * i);
@@ -325,7 +325,7 @@ final class VectorDot implements DotKernels {
             FloatVector d0 = f32(a, aOff + 4L * i).sub(f32(b, bOff + 4L * i));
             acc0 = d0.fma(d0, acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc0.add(acc1));
         for (; i < n; i++) {
             float diff = a.get(LE.FLOAT, aOff + 4L * i) - b.get(LE.FLOAT, bOff + 4L * i);
             sum = Math.fma(diff, diff, sum);

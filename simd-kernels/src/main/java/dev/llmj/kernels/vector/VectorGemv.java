@@ -91,7 +91,7 @@ final class VectorGemv {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     private static float rowQ4_0(MemorySegment w, long row, MemorySegment xf, long scales, long abc, int blocks) {
@@ -110,6 +110,6 @@ final class VectorGemv {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 }
