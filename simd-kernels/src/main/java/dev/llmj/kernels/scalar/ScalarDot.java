@@ -3,6 +3,7 @@ package dev.llmj.kernels.scalar;
 import dev.llmj.kernels.DotKernels;
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
+import dev.llmj.tensor.quant.Rounding;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -155,7 +156,7 @@ public final class ScalarDot implements DotKernels {
             float id = d != 0 ? 1f / d : 0f;
             dst.set(LE.SHORT, o, HalfFloats.floatToF16(d));
             for (int i = 0; i < 32; i++) {
-                dst.set(LE.BYTE, o + 2 + i, (byte) Similarity.roundf(src.get(LE.FLOAT, s + 4L * i) * id));
+                dst.set(LE.BYTE, o + 2 + i, (byte) Rounding.roundf(src.get(LE.FLOAT, s + 4L * i) * id));
             }
         }
     }

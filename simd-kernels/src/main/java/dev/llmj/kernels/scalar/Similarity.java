@@ -11,12 +11,4 @@ public final class Similarity {
         }
         return (float) (ab / Math.sqrt((double) aa * bb));
     }
-
-    /**
-     * C {@code roundf} (nearest, halves away from zero) as the GGML quantizers use it; same as the
-     * codecs' rounding. Exact in double for every float input.
-     */
-    public static int roundf(float v) {
-        return (int) Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
-    }
 }
