@@ -121,11 +121,13 @@ final class ForwardPass {
     /**
      * out = in · wᵀ for n rows. A single row is a GEMV: for Q8_0/Q4_0 weights it quantizes the
      * activations to Q8_0 and streams the weight blocks (as llama.cpp decodes) instead of
-     * dequantizing every weight to F32 for one row.
+     * dequantizing every weight to F32 for one row. It runs as the batched GEMV with one vector,
+     * which is bit-identical to {@code gemv} (property-tested) and is the kernel
+     * {@link BatchDecoder} uses, so a sequence decodes through the same code alone or in a batch.
      */
     private void matmul(Tensor weight, MemorySegment in, int n, MemorySegment out) {
         if (n == 1) {
-            k.gemv(weight, in, 0, out, 0);
+            k.gemvBatch(weight, in, 0, 1, out, 0);
         } else {
             k.gemm(weight, in, 0, n, out, 0);
         }

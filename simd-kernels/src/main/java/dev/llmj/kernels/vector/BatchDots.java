@@ -1,13 +1,17 @@
 package dev.llmj.kernels.vector;
 
+import static dev.llmj.kernels.VectorWidths.B_PER_F;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
+import dev.llmj.kernels.VectorWidths;
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -15,16 +19,19 @@ import jdk.incubator.vector.VectorOperators;
  * each weight vector loaded and decoded once and used four times. Every vector's operations are
  * those of the single-vector kernel in the same order (see the twin named on each method), only
  * interleaved with the other vectors', so each result is bit-identical. Accumulators are plain
- * locals (no arrays of vectors, which would box).
+ * locals (no arrays of vectors, which would box), and loads call the Vector API directly: every
+ * extra helper level deepens the inlining chain down to the load intrinsic, and a load that C2
+ * does not inline returns a boxed vector (observed: f32x4 8× slower through a one-line wrapper).
  */
 final class BatchDots {
     private BatchDots() {}
 
     private static final int L = F_LANES;
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    /** At 128 bits the byte species has more lanes than floats: loads are masked to the used ones. */
+    private static final boolean PADDED = VectorWidths.B_PER_F_PADDED;
+    private static final VectorMask<Byte> USED = VectorWidths.B_PER_F_USED;
 
-    private static FloatVector f32(MemorySegment s, long off) {
-        return VectorDot.f32(s, off);
-    }
 
     /** Four {@link VectorDot#dotBody}(w row, x_v) results; x_v at {@code x0 + v·xs}, y_v at {@code y0 + v·ys}. */
     static void f32x4(MemorySegment w, long row, MemorySegment x, long x0, long xs, int n,
@@ -39,35 +46,35 @@ final class BatchDots {
         for (; i < upper4; i += 4 * L) {
             long pw = row + 4L * i;
             long px = 4L * i;
-            FloatVector w0 = f32(w, pw);
-            FloatVector w1 = f32(w, pw + 4L * L);
-            FloatVector w2 = f32(w, pw + 8L * L);
-            FloatVector w3 = f32(w, pw + 12L * L);
-            a0 = w0.fma(f32(x, xa + px), a0);
-            a1 = w1.fma(f32(x, xa + px + 4L * L), a1);
-            a2 = w2.fma(f32(x, xa + px + 8L * L), a2);
-            a3 = w3.fma(f32(x, xa + px + 12L * L), a3);
-            b0 = w0.fma(f32(x, xb + px), b0);
-            b1 = w1.fma(f32(x, xb + px + 4L * L), b1);
-            b2 = w2.fma(f32(x, xb + px + 8L * L), b2);
-            b3 = w3.fma(f32(x, xb + px + 12L * L), b3);
-            c0 = w0.fma(f32(x, xc + px), c0);
-            c1 = w1.fma(f32(x, xc + px + 4L * L), c1);
-            c2 = w2.fma(f32(x, xc + px + 8L * L), c2);
-            c3 = w3.fma(f32(x, xc + px + 12L * L), c3);
-            d0 = w0.fma(f32(x, xd + px), d0);
-            d1 = w1.fma(f32(x, xd + px + 4L * L), d1);
-            d2 = w2.fma(f32(x, xd + px + 8L * L), d2);
-            d3 = w3.fma(f32(x, xd + px + 12L * L), d3);
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, pw, LITTLE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, pw + 4L * L, LITTLE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, pw + 8L * L, LITTLE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, pw + 12L * L, LITTLE);
+            a0 = w0.fma(FloatVector.fromMemorySegment(F, x, xa + px, LITTLE), a0);
+            a1 = w1.fma(FloatVector.fromMemorySegment(F, x, xa + px + 4L * L, LITTLE), a1);
+            a2 = w2.fma(FloatVector.fromMemorySegment(F, x, xa + px + 8L * L, LITTLE), a2);
+            a3 = w3.fma(FloatVector.fromMemorySegment(F, x, xa + px + 12L * L, LITTLE), a3);
+            b0 = w0.fma(FloatVector.fromMemorySegment(F, x, xb + px, LITTLE), b0);
+            b1 = w1.fma(FloatVector.fromMemorySegment(F, x, xb + px + 4L * L, LITTLE), b1);
+            b2 = w2.fma(FloatVector.fromMemorySegment(F, x, xb + px + 8L * L, LITTLE), b2);
+            b3 = w3.fma(FloatVector.fromMemorySegment(F, x, xb + px + 12L * L, LITTLE), b3);
+            c0 = w0.fma(FloatVector.fromMemorySegment(F, x, xc + px, LITTLE), c0);
+            c1 = w1.fma(FloatVector.fromMemorySegment(F, x, xc + px + 4L * L, LITTLE), c1);
+            c2 = w2.fma(FloatVector.fromMemorySegment(F, x, xc + px + 8L * L, LITTLE), c2);
+            c3 = w3.fma(FloatVector.fromMemorySegment(F, x, xc + px + 12L * L, LITTLE), c3);
+            d0 = w0.fma(FloatVector.fromMemorySegment(F, x, xd + px, LITTLE), d0);
+            d1 = w1.fma(FloatVector.fromMemorySegment(F, x, xd + px + 4L * L, LITTLE), d1);
+            d2 = w2.fma(FloatVector.fromMemorySegment(F, x, xd + px + 8L * L, LITTLE), d2);
+            d3 = w3.fma(FloatVector.fromMemorySegment(F, x, xd + px + 12L * L, LITTLE), d3);
         }
         int upper = F.loopBound(n);
         for (; i < upper; i += L) {
-            FloatVector w0 = f32(w, row + 4L * i);
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, row + 4L * i, LITTLE);
             long px = 4L * i;
-            a0 = w0.fma(f32(x, xa + px), a0);
-            b0 = w0.fma(f32(x, xb + px), b0);
-            c0 = w0.fma(f32(x, xc + px), c0);
-            d0 = w0.fma(f32(x, xd + px), d0);
+            a0 = w0.fma(FloatVector.fromMemorySegment(F, x, xa + px, LITTLE), a0);
+            b0 = w0.fma(FloatVector.fromMemorySegment(F, x, xb + px, LITTLE), b0);
+            c0 = w0.fma(FloatVector.fromMemorySegment(F, x, xc + px, LITTLE), c0);
+            d0 = w0.fma(FloatVector.fromMemorySegment(F, x, xd + px, LITTLE), d0);
         }
         float sa = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         float sb = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
@@ -87,15 +94,15 @@ final class BatchDots {
         y.set(LE.FLOAT, y0 + 3 * ys, sd);
     }
 
-    /** Twin of {@code VectorGemv.rowQ8_0} for one vector whose prepared activations start at {@code x0}. */
+    /** Twin of {@code VectorGemv.rowQ8_0} (bytes widened as {@code VectorDot.bytesToFloats}) for one vector whose prepared activations start at {@code x0}. */
     static float q8x1(MemorySegment w, long row, MemorySegment xf, long x0, long scales, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
             long p = row + 34L * blk;
             long px = x0 + 128L * blk;
-            FloatVector s = VectorDot.bytesToFloats(w, p + 2).mul(f32(xf, px));
+            FloatVector s = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p + 2, LITTLE)).castShape(F, 0)).mul(FloatVector.fromMemorySegment(F, xf, px, LITTLE));
             for (int c = L; c < 32; c += L) {
-                s = VectorDot.bytesToFloats(w, p + 2 + c).fma(f32(xf, px + 4L * c), s);
+                s = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE)).castShape(F, 0)).fma(FloatVector.fromMemorySegment(F, xf, px + 4L * c, LITTLE), s);
             }
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, x0 + scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
@@ -111,18 +118,18 @@ final class BatchDots {
         for (int blk = 0; blk < blocks; blk++) {
             long p = row + 34L * blk;
             long px = 128L * blk;
-            FloatVector wv = VectorDot.bytesToFloats(w, p + 2);
-            FloatVector sA = wv.mul(f32(xf, xa + px));
-            FloatVector sB = wv.mul(f32(xf, xb + px));
-            FloatVector sC = wv.mul(f32(xf, xc + px));
-            FloatVector sD = wv.mul(f32(xf, xd + px));
+            FloatVector wv = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p + 2, LITTLE)).castShape(F, 0));
+            FloatVector sA = wv.mul(FloatVector.fromMemorySegment(F, xf, xa + px, LITTLE));
+            FloatVector sB = wv.mul(FloatVector.fromMemorySegment(F, xf, xb + px, LITTLE));
+            FloatVector sC = wv.mul(FloatVector.fromMemorySegment(F, xf, xc + px, LITTLE));
+            FloatVector sD = wv.mul(FloatVector.fromMemorySegment(F, xf, xd + px, LITTLE));
             for (int c = L; c < 32; c += L) {
-                FloatVector wc = VectorDot.bytesToFloats(w, p + 2 + c);
+                FloatVector wc = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE)).castShape(F, 0));
                 long pc = px + 4L * c;
-                sA = wc.fma(f32(xf, xa + pc), sA);
-                sB = wc.fma(f32(xf, xb + pc), sB);
-                sC = wc.fma(f32(xf, xc + pc), sC);
-                sD = wc.fma(f32(xf, xd + pc), sD);
+                sA = wc.fma(FloatVector.fromMemorySegment(F, xf, xa + pc, LITTLE), sA);
+                sB = wc.fma(FloatVector.fromMemorySegment(F, xf, xb + pc, LITTLE), sB);
+                sC = wc.fma(FloatVector.fromMemorySegment(F, xf, xc + pc, LITTLE), sC);
+                sD = wc.fma(FloatVector.fromMemorySegment(F, xf, xd + pc, LITTLE), sD);
             }
             float dw = HalfFloats.f16ToFloat(w.get(LE.SHORT, p));
             long ps = scales + 4L * blk;
@@ -137,7 +144,7 @@ final class BatchDots {
         y.set(LE.FLOAT, y0 + 3 * ys, accD.reduceLanes(VectorOperators.ADD));
     }
 
-    /** Twin of {@code VectorGemv.rowQ4_0} for one vector whose prepared activations start at {@code x0}. */
+    /** Twin of {@code VectorGemv.rowQ4_0} (nibbles as {@code VectorDot.lowNibbles}, high ones via b ^ 0x80) for one vector whose prepared activations start at {@code x0}. */
     static float q4x1(MemorySegment w, long row, MemorySegment xf, long x0, long scales, long abc, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
@@ -145,11 +152,11 @@ final class BatchDots {
             long pc = x0 + abc + 3L * 64 * blk;
             FloatVector s = FloatVector.zero(F);
             for (int c = 0; c < 16; c += L) {
-                ByteVector packed = VectorDot.bytes(w, p + 2 + c);
-                FloatVector lo = VectorDot.lowNibbles(packed);
-                FloatVector flipped = flipped(packed);
-                FloatVector t = flipped.fma(f32(xf, pc + 64 + 4L * c), f32(xf, pc + 128 + 4L * c));
-                s = s.add(lo.fma(f32(xf, pc + 4L * c), t));
+                ByteVector packed = PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
+                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
+                FloatVector flipped = (FloatVector) packed.lanewise(VectorOperators.XOR, (byte) 0x80).castShape(F, 0);
+                FloatVector t = flipped.fma(FloatVector.fromMemorySegment(F, xf, pc + 64 + 4L * c, LITTLE), FloatVector.fromMemorySegment(F, xf, pc + 128 + 4L * c, LITTLE));
+                s = s.add(lo.fma(FloatVector.fromMemorySegment(F, xf, pc + 4L * c, LITTLE), t));
             }
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, x0 + scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
@@ -167,14 +174,14 @@ final class BatchDots {
             long pb = abc + 3L * 64 * blk;
             FloatVector sA = FloatVector.zero(F), sB = sA, sC = sA, sD = sA;
             for (int c = 0; c < 16; c += L) {
-                ByteVector packed = VectorDot.bytes(w, p + 2 + c);
-                FloatVector lo = VectorDot.lowNibbles(packed);
-                FloatVector fl = flipped(packed);
+                ByteVector packed = PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
+                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
+                FloatVector fl = (FloatVector) packed.lanewise(VectorOperators.XOR, (byte) 0x80).castShape(F, 0);
                 long pc = pb + 4L * c;
-                sA = sA.add(lo.fma(f32(xf, xa + pc), fl.fma(f32(xf, xa + pc + 64), f32(xf, xa + pc + 128))));
-                sB = sB.add(lo.fma(f32(xf, xb + pc), fl.fma(f32(xf, xb + pc + 64), f32(xf, xb + pc + 128))));
-                sC = sC.add(lo.fma(f32(xf, xc + pc), fl.fma(f32(xf, xc + pc + 64), f32(xf, xc + pc + 128))));
-                sD = sD.add(lo.fma(f32(xf, xd + pc), fl.fma(f32(xf, xd + pc + 64), f32(xf, xd + pc + 128))));
+                sA = sA.add(lo.fma(FloatVector.fromMemorySegment(F, xf, xa + pc, LITTLE), fl.fma(FloatVector.fromMemorySegment(F, xf, xa + pc + 64, LITTLE), FloatVector.fromMemorySegment(F, xf, xa + pc + 128, LITTLE))));
+                sB = sB.add(lo.fma(FloatVector.fromMemorySegment(F, xf, xb + pc, LITTLE), fl.fma(FloatVector.fromMemorySegment(F, xf, xb + pc + 64, LITTLE), FloatVector.fromMemorySegment(F, xf, xb + pc + 128, LITTLE))));
+                sC = sC.add(lo.fma(FloatVector.fromMemorySegment(F, xf, xc + pc, LITTLE), fl.fma(FloatVector.fromMemorySegment(F, xf, xc + pc + 64, LITTLE), FloatVector.fromMemorySegment(F, xf, xc + pc + 128, LITTLE))));
+                sD = sD.add(lo.fma(FloatVector.fromMemorySegment(F, xf, xd + pc, LITTLE), fl.fma(FloatVector.fromMemorySegment(F, xf, xd + pc + 64, LITTLE), FloatVector.fromMemorySegment(F, xf, xd + pc + 128, LITTLE))));
             }
             float dw = HalfFloats.f16ToFloat(w.get(LE.SHORT, p));
             long ps = scales + 4L * blk;
@@ -187,10 +194,5 @@ final class BatchDots {
         y.set(LE.FLOAT, y0 + ys, accB.reduceLanes(VectorOperators.ADD));
         y.set(LE.FLOAT, y0 + 2 * ys, accC.reduceLanes(VectorOperators.ADD));
         y.set(LE.FLOAT, y0 + 3 * ys, accD.reduceLanes(VectorOperators.ADD));
-    }
-
-    /** b ^ 0x80 widened to floats = lo + 16·(hi − 8) (see {@code VectorGemv}). */
-    private static FloatVector flipped(ByteVector packed) {
-        return (FloatVector) packed.lanewise(VectorOperators.XOR, (byte) 0x80).castShape(F, 0);
     }
 }
