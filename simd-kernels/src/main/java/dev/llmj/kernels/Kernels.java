@@ -1,5 +1,6 @@
 package dev.llmj.kernels;
 
+import dev.llmj.kernels.scalar.ScalarGemvBatch;
 import dev.llmj.kernels.scalar.ScalarKernelFactory;
 import dev.llmj.tensor.DType;
 import dev.llmj.tensor.Tensor;
@@ -16,8 +17,9 @@ import java.util.Objects;
  * {@link #scalar()} and {@link #vector()} give each implementation explicitly, so tests compare
  * them in one JVM.
  */
-public final class Kernels implements DotKernels, MatrixKernels, ActivationKernels {
+public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernels, ActivationKernels {
     private static final String VECTOR_FACTORY = "dev.llmj.kernels.vector.VectorKernelFactory";
+    private static final String VECTOR_GEMV_BATCH = "dev.llmj.kernels.vector.VectorGemvBatch";
 
     private static final class Holder {
         static final Kernels SCALAR = new Kernels(new ScalarKernelFactory(), KernelExecutor.shared());
@@ -33,6 +35,7 @@ public final class Kernels implements DotKernels, MatrixKernels, ActivationKerne
     private final DotKernels dot;
     private final ActivationKernels act;
     private final MatrixKernels matrix;
+    private final GemvBatchKernels batch;
 
     private Kernels(KernelFactory factory, KernelExecutor executor) {
         this.factory = factory;
@@ -40,6 +43,9 @@ public final class Kernels implements DotKernels, MatrixKernels, ActivationKerne
         this.dot = factory.dot();
         this.act = factory.activations();
         this.matrix = factory.matrix(executor);
+        this.batch = factory instanceof ScalarKernelFactory
+                ? new ScalarGemvBatch(dot, executor)
+                : loadVectorGemvBatch(matrix, executor);
     }
 
     /** The implementation chosen at start-up, on the shared executor. */
@@ -108,6 +114,15 @@ public final class Kernels implements DotKernels, MatrixKernels, ActivationKerne
             return (KernelFactory) Class.forName(VECTOR_FACTORY).getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot load " + VECTOR_FACTORY, e);
+        }
+    }
+
+    private static GemvBatchKernels loadVectorGemvBatch(MatrixKernels matrix, KernelExecutor executor) {
+        try {
+            return (GemvBatchKernels) Class.forName(VECTOR_GEMV_BATCH)
+                    .getDeclaredConstructor(MatrixKernels.class, KernelExecutor.class).newInstance(matrix, executor);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot load " + VECTOR_GEMV_BATCH, e);
         }
     }
 
@@ -184,6 +199,17 @@ public final class Kernels implements DotKernels, MatrixKernels, ActivationKerne
         Checks.f32("a (" + m + "×" + wm.cols() + ")", a, aOff, (long) m * wm.cols());
         Checks.f32("c (" + m + "×" + wm.rows() + ")", c, cOff, (long) m * wm.rows());
         matrix.gemm(w, a, aOff, m, c, cOff);
+    }
+
+    /** b GEMVs in one pass over the weights, each bit-identical to {@link #gemv} (see {@link GemvBatchKernels}). */
+    public void gemvBatch(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        if (b < 1) {
+            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
+        }
+        Checks.f32("xs (" + b + "×" + wm.cols() + ")", xs, xOff, (long) b * wm.cols());
+        Checks.f32("ys (" + b + "×" + wm.rows() + ")", ys, yOff, (long) b * wm.rows());
+        batch.gemvBatch(w, xs, xOff, b, ys, yOff);
     }
 
     public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,

@@ -12,7 +12,7 @@ public final class Scratch {
     private Scratch() {}
 
     /** Buffer roles; each thread has one buffer per role, so roles can be used at the same time. */
-    public enum Slot { ACTIVATIONS_Q8, PACKED_A, WEIGHT_PANEL, ROW }
+    public enum Slot { ACTIVATIONS_Q8, PACKED_A, WEIGHT_PANEL, ROW, BATCH_ACTIVATIONS }
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS =
             ThreadLocal.withInitial(() -> new MemorySegment[Slot.values().length]);

@@ -3,6 +3,7 @@ package dev.llmj.runtime.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmj.runtime.model.BatchDecoder;
 import dev.llmj.runtime.model.Model;
 import dev.llmj.runtime.model.Session;
 import java.lang.management.ManagementFactory;
@@ -10,7 +11,9 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,13 +43,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "unmeasured runs first, for the JIT (default: ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--batch", defaultValue = "0", paramLabel = "B",
+            description = "also decode B sequences at once (batched, one pass over the weights per step) and report "
+                    + "the aggregate tokens/s, next to the same batched path at B = 1 (default: off)")
+    int batch;
+
     @Option(names = "--json", description = "accepted for symmetry; the output is always JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        if (promptTokens < 1 || genTokens < 1 || repeats < 1 || warmup < 0) {
-            throw new IllegalArgumentException("--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --warmup ≥ 0");
+        if (promptTokens < 1 || genTokens < 1 || repeats < 1 || warmup < 0 || batch < 0) {
+            throw new IllegalArgumentException(
+                    "--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --warmup and --batch ≥ 0");
         }
         try (Model model = modelOptions.load()) {
             int vocab = model.config().vocabSize();
@@ -77,6 +86,19 @@ final class BenchCommand implements Callable<Integer> {
                     decode[run] = d;
                 }
             }
+            double[] batch1 = new double[repeats];
+            double[] batchB = new double[repeats];
+            if (batch > 0) {
+                for (int run = -warmup; run < repeats; run++) {
+                    System.err.printf("llm bench: batched decode, %s run%n", run < 0 ? "warm-up" : "measured");
+                    double one = batchedDecode(model, 1, prompt);
+                    double many = batchedDecode(model, batch, prompt);
+                    if (run >= 0) {
+                        batch1[run] = one;
+                        batchB[run] = many;
+                    }
+                }
+            }
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode o = mapper.createObjectNode();
             o.put("model", model.source().toString());
@@ -92,11 +114,45 @@ final class BenchCommand implements Callable<Integer> {
             Arrays.stream(prefill).forEach(pr::add);
             ArrayNode dr = o.putArray("decode_runs");
             Arrays.stream(decode).forEach(dr::add);
+            if (batch > 0) {
+                o.put("batch", batch);
+                o.put("batch1_decode_tokens_per_second", median(batch1));
+                o.put("batch_decode_tokens_per_second", median(batchB));
+                o.put("batch_speedup", median(batchB) / median(batch1));
+            }
             o.put("peak_rss_mib", peakRssMiB());
             o.put("peak_heap_mib", peakHeapMiB());
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
         }
         return 0;
+    }
+
+    /**
+     * Aggregate decode tokens/s of {@code b} sequences generated together from an empty context
+     * ({@code genTokens} steps, greedy), each starting from a different prompt token, through
+     * {@link BatchDecoder}: every step streams the weights once for all b sequences.
+     */
+    private double batchedDecode(Model model, int b, int[] prompt) {
+        List<Session> sessions = new ArrayList<>();
+        try (BatchDecoder decoder = new BatchDecoder(model, b)) {
+            for (int i = 0; i < b; i++) {
+                sessions.add(model.newSession(genTokens, modelOptions.scheme(model)));
+            }
+            int[] ids = new int[b];
+            for (int i = 0; i < b; i++) {
+                ids[i] = prompt[i % prompt.length];
+            }
+            long t0 = System.nanoTime();
+            for (int step = 0; step < genTokens; step++) {
+                float[][] logits = decoder.step(sessions, ids);
+                for (int i = 0; i < b; i++) {
+                    ids[i] = argmax(logits[i]);
+                }
+            }
+            return (double) b * genTokens / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            sessions.forEach(Session::close);
+        }
     }
 
     private static int argmax(float[] l) {

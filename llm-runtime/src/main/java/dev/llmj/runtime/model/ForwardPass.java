@@ -83,9 +83,9 @@ final class ForwardPass {
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
             normRows(x, lw.attnNorm(), n);
-            k.gemm(lw.wq(), xb, 0, n, q, 0);
-            k.gemm(lw.wk(), xb, 0, n, kNew, 0);
-            k.gemm(lw.wv(), xb, 0, n, vNew, 0);
+            matmul(lw.wq(), xb, n, q);
+            matmul(lw.wk(), xb, n, kNew);
+            matmul(lw.wv(), xb, n, vNew);
             if (lw.bq() != null) {
                 addBias(q, lw.bq(), n, c.queryDim());
                 addBias(kNew, lw.bk(), n, c.kvDim());
@@ -93,14 +93,14 @@ final class ForwardPass {
             }
             Attention.forward(rope, caches[l], slice(q, n, c.queryDim()), slice(kNew, n, c.kvDim()),
                     slice(vNew, n, c.kvDim()), startPos, n, slice(att, n, c.queryDim()), parallel);
-            k.gemm(lw.wo(), att, 0, n, xb, 0);
+            matmul(lw.wo(), att, n, xb);
             k.add(x, 0, x, 0, xb, 0, n * dim);
 
             normRows(x, lw.ffnNorm(), n);
-            k.gemm(lw.ffnGate(), xb, 0, n, gate, 0);
-            k.gemm(lw.ffnUp(), xb, 0, n, up, 0);
+            matmul(lw.ffnGate(), xb, n, gate);
+            matmul(lw.ffnUp(), xb, n, up);
             k.swiglu(gate, 0, gate, 0, up, 0, n * c.hiddenDim());
-            k.gemm(lw.ffnDown(), gate, 0, n, xb, 0);
+            matmul(lw.ffnDown(), gate, n, xb);
             k.add(x, 0, x, 0, xb, 0, n * dim);
         }
         int first = allLogits ? 0 : n - 1;
@@ -111,10 +111,25 @@ final class ForwardPass {
                 k.rmsnorm(xb, (long) r * dim * Float.BYTES, x, off, w.outputNorm().base(), w.outputNorm().byteOffset(),
                         dim, c.normEps());
             }
-            k.gemm(w.output(), xb, 0, rows, logits, 0);
+            matmul(w.output(), xb, rows, logits);
             for (int r = 0; r < rows; r++) {
                 sink.accept(startPos + r0 + r, logits, (long) r * c.vocabSize() * Float.BYTES);
             }
+        }
+    }
+
+    /**
+     * out = in · wᵀ for n rows. A single row is a GEMV: for Q8_0/Q4_0 weights it quantizes the
+     * activations to Q8_0 and streams the weight blocks (as llama.cpp decodes) instead of
+     * dequantizing every weight to F32 for one row. It runs as the batched GEMV with one vector,
+     * which is bit-identical to {@code gemv} (property-tested) and is the kernel
+     * {@link BatchDecoder} uses, so a sequence decodes through the same code alone or in a batch.
+     */
+    private void matmul(Tensor weight, MemorySegment in, int n, MemorySegment out) {
+        if (n == 1) {
+            k.gemvBatch(weight, in, 0, 1, out, 0);
+        } else {
+            k.gemm(weight, in, 0, n, out, 0);
         }
     }
 

@@ -127,6 +127,21 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    // ---- for BatchDecoder: one decoded token at a time, evaluated outside this session ----------
+
+    KvCache[] caches() {
+        return caches;
+    }
+
+    ResolvedRope rope() {
+        return rope;
+    }
+
+    /** Records a token whose keys and values a batched step just appended to this session's caches. */
+    void recordDecoded(int id) {
+        tokens[length++] = id;
+    }
+
     /** Forgets every token from {@code newLength} on. */
     public void rewind(int newLength) {
         if (newLength < 0 || newLength > length) {

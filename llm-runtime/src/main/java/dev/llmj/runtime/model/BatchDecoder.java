@@ -1,0 +1,199 @@
+package dev.llmj.runtime.model;
+
+import dev.llmj.kernels.Kernels;
+import dev.llmj.rope.attention.Attention;
+import dev.llmj.rope.attention.ParallelFor;
+import dev.llmj.tensor.Tensor;
+import dev.llmj.tensor.quant.Codecs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decodes one next token for each of several sessions of the same model in one forward pass: the
+ * b tokens' projections go through {@link Kernels#gemvBatch}, so every weight matrix is streamed
+ * from memory once per step instead of once per session. Decode is memory-bound, so b sequences
+ * cost little more than one.
+ *
+ * <p>Each sequence gets exactly the arithmetic of {@link Session#append(int...)} with one token:
+ * the batched GEMV is bit-identical to GEMV per vector, and norms, attention (on the sequence's
+ * own cache and rope scheme), residual adds and SwiGLU run per row with the same calls. So every
+ * sequence's logits, and its greedy tokens, are exactly those it gets decoded alone.
+ *
+ * <p>Owns off-heap scratch for {@code maxSessions} rows; used by one thread at a time; close it
+ * when done.
+ */
+public final class BatchDecoder implements AutoCloseable {
+    private final Model model;
+    private final ModelConfig c;
+    private final ModelWeights w;
+    private final Kernels k;
+    private final ParallelFor parallel;
+    private final int maxSessions;
+    private final Arena arena;
+    private final MemorySegment x;
+    private final MemorySegment xb;
+    private final MemorySegment q;
+    private final MemorySegment kNew;
+    private final MemorySegment vNew;
+    private final MemorySegment att;
+    private final MemorySegment gate;
+    private final MemorySegment up;
+    private final MemorySegment logits;
+    private final float[] embedRow;
+
+    public BatchDecoder(Model model, int maxSessions) {
+        if (maxSessions < 1) {
+            throw new IllegalArgumentException("a batch decoder needs room for ≥ 1 session, got " + maxSessions);
+        }
+        this.model = model;
+        this.c = model.config();
+        this.w = model.weights();
+        this.k = model.kernels();
+        this.parallel = (count, body) -> k.executor().parallelFor(count, body);
+        this.maxSessions = maxSessions;
+        this.arena = Arena.ofShared();
+        long b = maxSessions;
+        this.x = floats(b * c.dim());
+        this.xb = floats(b * Math.max(c.dim(), c.queryDim()));
+        this.q = floats(b * c.queryDim());
+        this.kNew = floats(b * c.kvDim());
+        this.vNew = floats(b * c.kvDim());
+        this.att = floats(b * c.queryDim());
+        this.gate = floats(b * c.hiddenDim());
+        this.up = floats(b * c.hiddenDim());
+        this.logits = floats(b * c.vocabSize());
+        this.embedRow = new float[c.dim()];
+    }
+
+    private MemorySegment floats(long n) {
+        return arena.allocate(n * Float.BYTES, Tensor.ALIGNMENT);
+    }
+
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /**
+     * Appends {@code ids[i]} to {@code sessions.get(i)} for every i, in one pass, and returns each
+     * session's logits predicting its next token (fresh arrays, in the order of {@code sessions}).
+     *
+     * @throws IllegalArgumentException for sessions of another model, a session listed twice, more
+     *     sessions than {@link #maxSessions()}, a count mismatch or an id outside the vocabulary
+     * @throws ContextFullException when a session's context is full (nothing is evaluated then)
+     */
+    public float[][] step(List<Session> sessions, int[] ids) {
+        int b = sessions.size();
+        validate(sessions, ids);
+        run(sessions, ids);
+        float[][] out = new float[b][];
+        int vocab = c.vocabSize();
+        for (int i = 0; i < b; i++) {
+            out[i] = new float[vocab];
+            MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, (long) i * vocab * Float.BYTES, out[i], 0, vocab);
+        }
+        return out;
+    }
+
+    private void validate(List<Session> sessions, int[] ids) {
+        int b = sessions.size();
+        if (b < 1 || b > maxSessions) {
+            throw new IllegalArgumentException("a step takes 1.." + maxSessions + " sessions, got " + b);
+        }
+        if (ids.length != b) {
+            throw new IllegalArgumentException(b + " sessions but " + ids.length + " token ids");
+        }
+        Map<Session, Boolean> seen = new IdentityHashMap<>();
+        for (int i = 0; i < b; i++) {
+            Session s = sessions.get(i);
+            if (s.model() != model) {
+                throw new IllegalArgumentException("session " + i + " belongs to " + s.model() + ", not " + model);
+            }
+            if (seen.put(s, Boolean.TRUE) != null) {
+                throw new IllegalArgumentException("session " + i + " appears twice in the batch");
+            }
+            if (ids[i] < 0 || ids[i] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " for session " + i
+                        + " is outside the vocabulary of " + c.vocabSize() + " tokens");
+            }
+            if (s.length() >= s.capacity()) {
+                throw new ContextFullException(s.capacity(), s.length(), 1);
+            }
+        }
+    }
+
+    /** ForwardPass.run with n = 1 for each row, the projections batched (see the class comment). */
+    private void run(List<Session> sessions, int[] ids) {
+        int b = sessions.size();
+        int dim = c.dim();
+        for (int i = 0; i < b; i++) {
+            Tensor e = w.tokenEmbedding();
+            Codecs.forType(e.dtype()).dequantize(e.base(), e.rowOffset(ids[i]), embedRow, 0, dim);
+            MemorySegment.copy(embedRow, 0, x, ValueLayout.JAVA_FLOAT, (long) i * dim * Float.BYTES, dim);
+        }
+        for (int l = 0; l < c.nLayers(); l++) {
+            LayerWeights lw = w.layers().get(l);
+            normRows(lw.attnNorm(), b);
+            k.gemvBatch(lw.wq(), xb, 0, b, q, 0);
+            k.gemvBatch(lw.wk(), xb, 0, b, kNew, 0);
+            k.gemvBatch(lw.wv(), xb, 0, b, vNew, 0);
+            for (int i = 0; i < b; i++) {
+                if (lw.bq() != null) {
+                    addRow(q, i, lw.bq(), c.queryDim());
+                    addRow(kNew, i, lw.bk(), c.kvDim());
+                    addRow(vNew, i, lw.bv(), c.kvDim());
+                }
+                Session s = sessions.get(i);
+                Attention.forward(s.rope(), s.caches()[l], row(q, i, c.queryDim()), row(kNew, i, c.kvDim()),
+                        row(vNew, i, c.kvDim()), s.length(), 1, row(att, i, c.queryDim()), parallel);
+            }
+            k.gemvBatch(lw.wo(), att, 0, b, xb, 0);
+            for (int i = 0; i < b; i++) {
+                long off = (long) i * dim * Float.BYTES;
+                k.add(x, off, x, off, xb, off, dim);
+            }
+            normRows(lw.ffnNorm(), b);
+            k.gemvBatch(lw.ffnGate(), xb, 0, b, gate, 0);
+            k.gemvBatch(lw.ffnUp(), xb, 0, b, up, 0);
+            for (int i = 0; i < b; i++) {
+                long off = (long) i * c.hiddenDim() * Float.BYTES;
+                k.swiglu(gate, off, gate, off, up, off, c.hiddenDim());
+            }
+            k.gemvBatch(lw.ffnDown(), gate, 0, b, xb, 0);
+            for (int i = 0; i < b; i++) {
+                long off = (long) i * dim * Float.BYTES;
+                k.add(x, off, x, off, xb, off, dim);
+            }
+        }
+        normRows(w.outputNorm(), b);
+        k.gemvBatch(w.output(), xb, 0, b, logits, 0);
+        for (int i = 0; i < b; i++) {
+            sessions.get(i).recordDecoded(ids[i]);
+        }
+    }
+
+    private void normRows(Tensor weight, int b) {
+        int dim = c.dim();
+        for (int r = 0; r < b; r++) {
+            long off = (long) r * dim * Float.BYTES;
+            k.rmsnorm(xb, off, x, off, weight.base(), weight.byteOffset(), dim, c.normEps());
+        }
+    }
+
+    private void addRow(MemorySegment rows, int r, Tensor bias, int width) {
+        long off = (long) r * width * Float.BYTES;
+        k.add(rows, off, rows, off, bias.base(), bias.byteOffset(), width);
+    }
+
+    private static MemorySegment row(MemorySegment s, int r, int width) {
+        return s.asSlice((long) r * width * Float.BYTES, (long) width * Float.BYTES);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,167 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+
+import dev.llmj.kernels.GemvBatchKernels;
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.MatrixKernels;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.kernels.WeightMatrix;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import dev.llmj.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Batched GEMV: b activation vectors against one weight matrix, each weight row decoded once per
+ * group of {@link #G} vectors and read from memory once for all of them (the later groups find it
+ * in L1). Decode is memory-bound, so b sequences cost little more than one.
+ *
+ * <p>Every (row, vector) result repeats the single-vector arithmetic exactly, so it is bit-identical
+ * to {@link VectorMatrix#gemv}:
+ * <ul>
+ *   <li>F32: {@link VectorDot#dotBody} (four accumulators over 4L-wide steps, one L step, the same
+ *       add tree before {@code reduceLanes}, a scalar fma tail);</li>
+ *   <li>Q8_0/Q4_0: {@link VectorGemv} — each vector quantized to Q8_0 and widened to floats (plus the
+ *       Q4_0 A/B/C lanes) by {@link #prepare}, then the same per-block mul/fma chain, block scale
+ *       product and accumulator fma.</li>
+ * </ul>
+ * Other dtypes run one {@code gemv} per vector. If {@link VectorGemv} or {@link VectorDot#dotBody}
+ * changes its arithmetic this file must follow (the gemvBatch properties catch any difference).
+ *
+ * <pre>
+ *   per-vector scratch (Q8_0/Q4_0), stride = 4·cols + 4·blocks (+ 192·blocks for Q4_0):
+ *     [xf: cols floats = q_x] [xd: blocks floats = d_x] [Q4_0: per block A[16] B[16] C[16]]
+ * </pre>
+ */
+public final class VectorGemvBatch implements GemvBatchKernels {
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    private static final int L = F_LANES;
+    /** Vectors whose accumulators are held in registers at once (F32: 4 × 4 accumulators). */
+    static final int G = 4;
+
+    private final MatrixKernels matrix;
+    private final KernelExecutor executor;
+
+    public VectorGemvBatch(MatrixKernels matrix, KernelExecutor executor) {
+        this.matrix = matrix;
+        this.executor = executor;
+    }
+
+    @Override
+    public void gemvBatch(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        int cols = wm.cols();
+        int rows = wm.rows();
+        switch (wm.dtype()) {
+            case F32 -> f32(wm, xs, xOff, b, ys, yOff);
+            case Q8_0, Q4_0 -> quantized(wm, xs, xOff, b, ys, yOff);
+            default -> {
+                for (int v = 0; v < b; v++) {
+                    matrix.gemv(w, xs, xOff + 4L * v * cols, ys, yOff + 4L * v * rows);
+                }
+            }
+        }
+    }
+
+    // ---- F32 ------------------------------------------------------------------------------------
+
+    private void f32(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        int cols = wm.cols();
+        int rows = wm.rows();
+        long xStride = 4L * cols;
+        long yStride = 4L * rows;
+        MemorySegment base = wm.base();
+        executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long row = wm.row(r);
+                long yr = yOff + 4L * r;
+                int v = 0;
+                for (; v + G <= b; v += G) {
+                    BatchDots.f32x4(base, row, xs, xOff + v * xStride, xStride, cols, ys, yr + v * yStride, yStride);
+                }
+                for (; v < b; v++) {
+                    ys.set(LE.FLOAT, yr + v * yStride, VectorDot.dotBody(base, row, xs, xOff + v * xStride, cols));
+                }
+            }
+        });
+    }
+
+    // ---- Q8_0 / Q4_0 ----------------------------------------------------------------------------
+
+    /** Bytes of one vector's prepared activations. */
+    static long preparedStride(int cols, boolean q4) {
+        int blocks = cols / 32;
+        return 4L * cols + 4L * blocks + (q4 ? 3L * 64 * blocks : 0);
+    }
+
+    private void quantized(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        int cols = wm.cols();
+        int rows = wm.rows();
+        int blocks = cols / 32;
+        boolean q4 = wm.dtype() == DType.Q4_0;
+        long stride = preparedStride(cols, q4);
+        MemorySegment xf = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
+        MemorySegment xq = Scratch.get(Scratch.Slot.ACTIVATIONS_Q8, 34L * blocks);
+        for (int v = 0; v < b; v++) {
+            prepare(xs, xOff + 4L * v * cols, cols, q4, xq, xf, v * stride);
+        }
+        long scales = 4L * cols;
+        long abc = scales + 4L * blocks;
+        long yStride = 4L * rows;
+        MemorySegment base = wm.base();
+        executor.reaching(base, ys).parallelRanges(rows, 16, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long row = wm.row(r);
+                long yr = yOff + 4L * r;
+                int v = 0;
+                for (; v + G <= b; v += G) {
+                    if (q4) {
+                        BatchDots.q4x4(base, row, xf, v * stride, stride, scales, abc, blocks, ys, yr + v * yStride, yStride);
+                    } else {
+                        BatchDots.q8x4(base, row, xf, v * stride, stride, scales, blocks, ys, yr + v * yStride, yStride);
+                    }
+                }
+                for (; v < b; v++) {
+                    long x0 = v * stride;
+                    float y = q4 ? BatchDots.q4x1(base, row, xf, x0, scales, abc, blocks)
+                            : BatchDots.q8x1(base, row, xf, x0, scales, blocks);
+                    ys.set(LE.FLOAT, yr + v * yStride, y);
+                }
+            }
+        });
+    }
+
+    /**
+     * One vector's activations as {@link VectorGemv#quantized} prepares them: Q8_0 (the same
+     * quantizer), int8 values widened to floats, block scales decoded, and for Q4_0 the A/B/C lanes
+     * (A = x[j] − x[j+16]/16, B = x[j+16]/16, C = −8·x[j]), at byte {@code at} of {@code xf}.
+     */
+    private static void prepare(MemorySegment x, long xOff, int cols, boolean q4, MemorySegment xq,
+            MemorySegment xf, long at) {
+        int blocks = cols / 32;
+        VectorQuantize.q8_0(x, xOff, xq, 0, cols);
+        long scales = at + 4L * cols;
+        long abc = scales + 4L * blocks;
+        for (int blk = 0; blk < blocks; blk++) {
+            xf.set(LE.FLOAT, scales + 4L * blk, HalfFloats.f16ToFloat(xq.get(LE.SHORT, 34L * blk)));
+            for (int c = 0; c < 32; c += L) {
+                VectorDot.bytesToFloats(xq, 34L * blk + 2 + c).intoMemorySegment(xf, at + 4L * (32 * blk + c), LITTLE);
+            }
+        }
+        if (q4) {
+            for (int blk = 0; blk < blocks; blk++) {
+                for (int j = 0; j < 16; j++) {
+                    float lo = xf.get(LE.FLOAT, at + 4L * (32 * blk + j));
+                    float hi = xf.get(LE.FLOAT, at + 4L * (32 * blk + 16 + j));
+                    long p = abc + 3L * 64 * blk + 4L * j;
+                    xf.set(LE.FLOAT, p, lo - hi / 16);
+                    xf.set(LE.FLOAT, p + 64, hi / 16);
+                    xf.set(LE.FLOAT, p + 128, -8 * lo);
+                }
+            }
+        }
+    }
+}
