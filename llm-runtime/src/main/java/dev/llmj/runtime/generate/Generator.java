@@ -21,12 +21,21 @@ public final class Generator {
      */
     public static GenerationResult generate(Session session, int[] promptIds, GenerationOptions options,
                                             TokenListener listener) {
+        return generate(session, promptIds, options, listener, DecodeStep.ALONE);
+    }
+
+    /**
+     * {@link #generate} with each generated token evaluated by {@code step}, e.g. a
+     * {@link dev.llmj.runtime.model.DecodeBatcher} that batches concurrent sessions.
+     */
+    public static GenerationResult generate(Session session, int[] promptIds, GenerationOptions options,
+                                            TokenListener listener, DecodeStep step) {
         long t0 = System.nanoTime();
         Sequence seq = new Sequence(session, promptIds, options, listener);
         long t1 = System.nanoTime();
         int next;
         while ((next = seq.sample()) >= 0) {
-            seq.logits = session.append(next);
+            seq.logits = step.append(session, next);
         }
         return seq.result(t1 - t0, System.nanoTime() - t1);
     }

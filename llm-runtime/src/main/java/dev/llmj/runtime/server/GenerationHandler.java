@@ -143,7 +143,7 @@ abstract class GenerationHandler {
             if (events != null && streamStart() != null) {
                 events.send(streamStart());
             }
-            GenerationResult r = Generator.generate(session, promptIds, options, listener);
+            GenerationResult r = Generator.generate(session, promptIds, options, listener, server.decodeStep());
             finish = r.stopReason() == GenerationResult.StopReason.MAX_TOKENS ? "length" : "stop";
         } catch (Halt h) {
             switch (h.why) {

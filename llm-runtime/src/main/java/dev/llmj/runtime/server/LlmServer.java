@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.llmj.rope.RopeScheme;
+import dev.llmj.runtime.generate.DecodeStep;
+import dev.llmj.runtime.model.DecodeBatcher;
 import dev.llmj.runtime.model.Model;
 import dev.llmj.runtime.model.Session;
 import java.io.IOException;
@@ -46,6 +48,8 @@ public final class LlmServer implements AutoCloseable {
     private final ObjectMapper mapper = new ObjectMapper();
     private final RequestParser parser;
     private final SessionLimiter limiter;
+    /** Concurrent requests' decode steps share passes over the weights. */
+    private final DecodeBatcher batcher;
     private final ThreadPoolExecutor executor;
     private final HttpServer http;
     private final long created = Instant.now().getEpochSecond();
@@ -65,6 +69,7 @@ public final class LlmServer implements AutoCloseable {
         this.parser = new RequestParser(mapper, modelId, contextLength, model.config().vocabSize(), seeds::nextLong);
         this.limiter = new SessionLimiter(options.maxSessions(), options.maxQueued(),
                 options.queueTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        this.batcher = new DecodeBatcher(model, options.maxSessions());
         int threads = options.maxSessions() + options.maxQueued() + SPARE_THREADS;
         AtomicInteger threadNo = new AtomicInteger();
         // Bounded both ways: a fixed number of threads and a bounded hand-off queue. When both are
@@ -143,6 +148,7 @@ public final class LlmServer implements AutoCloseable {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        batcher.close();
     }
 
     @Override
@@ -154,6 +160,10 @@ public final class LlmServer implements AutoCloseable {
 
     Model model() {
         return model;
+    }
+
+    DecodeStep decodeStep() {
+        return batcher::step;
     }
 
     ObjectMapper mapper() {
@@ -262,6 +272,9 @@ public final class LlmServer implements AutoCloseable {
         h.put("model", modelId);
         h.put("active_sessions", activeSessions.get());
         h.put("max_sessions", limiter.maxSessions());
+        h.put("decode_steps", batcher.steps());
+        h.put("decode_tokens", batcher.tokens());
+        h.put("largest_decode_batch", batcher.largestBatch());
         h.put("queued", limiter.queued());
         h.put("max_queued", limiter.maxQueued());
         h.put("context_length", contextLength);

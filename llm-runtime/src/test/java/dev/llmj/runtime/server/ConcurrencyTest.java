@@ -82,7 +82,11 @@ class ConcurrencyTest {
                 }
             }
             assertEquals(0, server.activeSessions());
-            assertEquals(0, json(client.get("/health")).get("active_sessions").asInt());
+            var health = json(client.get("/health"));
+            assertEquals(0, health.get("active_sessions").asInt());
+            // Concurrent requests decode together: at least one step served several sessions.
+            assertTrue(health.get("largest_decode_batch").asInt() > 1, health.toString());
+            assertTrue(health.get("decode_tokens").asLong() > health.get("decode_steps").asLong(), health.toString());
         }
     }
 
