@@ -7,11 +7,14 @@ import java.lang.foreign.MemorySegment;
  * Several matrix × vector products with one weight matrix in one pass over the weights: batched
  * decoding, where b sequences each need {@code w · x} for their next token.
  *
- * <p>Unlike GEMM (which dequantizes weights and keeps activations in F32), every output vector is
- * computed with exactly the arithmetic of {@link MatrixKernels#gemv} of the same implementation:
- * the same activation quantization (Q8_0 for Q8_0/Q4_0 weights), the same per-row accumulation
- * order and lane reduction. So {@code ys[v]} equals {@code gemv(w, xs[v])} bit for bit, and a
- * sequence decoded in a batch produces the very tokens it produces alone.
+ * <p>Unlike GEMM (which dequantizes weights and keeps activations in F32), {@link #gemvBatch}
+ * computes every output vector with the arithmetic of {@link MatrixKernels#gemv}: the same
+ * activation quantization (Q8_0 for Q8_0/Q4_0 weights) and per-row accumulation order, except that
+ * the vector implementation sums its lanes in one fixed order (gemv's {@code reduceLanes} order is
+ * left to the JIT and differs between tiers). The contract that matters for batched decoding:
+ * {@code ys[v]} is bit-identical to the same call with {@code xs[v]} alone (b = 1), whatever b is,
+ * so a sequence decoded in a batch produces the very tokens it produces alone. (Vector kernels:
+ * F32, Q8_0 and Q4_0; other dtypes run gemv per vector, equal up to the JIT's lane-sum order.)
  */
 public interface GemvBatchKernels {
     /**
@@ -20,4 +23,13 @@ public interface GemvBatchKernels {
      * byte {@code yOff}. Each weight row is streamed from memory once for all b vectors.
      */
     void gemvBatch(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
+
+    /**
+     * {@link #gemvBatch} with the activations kept in F32 for Q8_0/Q4_0 weights too: each weight
+     * block's integer values are multiplied with x as floats and the block sum scaled by the
+     * block's d, so the result is the dequantized weights times x up to float rounding, as GEMM
+     * (prefill) computes it; no Q8_0 rounding of x. Other dtypes: exactly {@link #gemvBatch}. Each
+     * vector's result is bit-identical to this call with that vector alone (b = 1).
+     */
+    void gemvBatchF32(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
 }

@@ -212,6 +212,17 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         batch.gemvBatch(w, xs, xOff, b, ys, yOff);
     }
 
+    /** {@link #gemvBatch} with F32 activations for Q8_0/Q4_0 weights (see {@link GemvBatchKernels#gemvBatchF32}). */
+    public void gemvBatchF32(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        if (b < 1) {
+            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
+        }
+        Checks.f32("xs (" + b + "×" + wm.cols() + ")", xs, xOff, (long) b * wm.cols());
+        Checks.f32("ys (" + b + "×" + wm.rows() + ")", ys, yOff, (long) b * wm.rows());
+        batch.gemvBatchF32(w, xs, xOff, b, ys, yOff);
+    }
+
     public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
             MemorySegment c, long cOff, int ldc) {
         Checks.length("m", m);

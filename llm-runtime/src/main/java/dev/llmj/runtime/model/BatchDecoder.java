@@ -14,12 +14,12 @@ import java.util.Map;
 
 /**
  * Decodes one next token for each of several sessions of the same model in one forward pass: the
- * b tokens' projections go through {@link Kernels#gemvBatch}, so every weight matrix is streamed
+ * b tokens' projections go through {@link Kernels#gemvBatchF32}, so every weight matrix is streamed
  * from memory once per step instead of once per session. Decode is memory-bound, so b sequences
  * cost little more than one.
  *
  * <p>Each sequence gets exactly the arithmetic of {@link Session#append(int...)} with one token:
- * the batched GEMV is bit-identical to GEMV per vector, and norms, attention (on the sequence's
+ * the batched GEMV is the kernel single-token decode uses, bit-identical per vector, and norms, attention (on the sequence's
  * own cache and rope scheme), residual adds and SwiGLU run per row with the same calls. So every
  * sequence's logits, and its greedy tokens, are exactly those it gets decoded alone.
  *
@@ -137,9 +137,9 @@ public final class BatchDecoder implements AutoCloseable {
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
             normRows(lw.attnNorm(), b);
-            k.gemvBatch(lw.wq(), xb, 0, b, q, 0);
-            k.gemvBatch(lw.wk(), xb, 0, b, kNew, 0);
-            k.gemvBatch(lw.wv(), xb, 0, b, vNew, 0);
+            k.gemvBatchF32(lw.wq(), xb, 0, b, q, 0);
+            k.gemvBatchF32(lw.wk(), xb, 0, b, kNew, 0);
+            k.gemvBatchF32(lw.wv(), xb, 0, b, vNew, 0);
             for (int i = 0; i < b; i++) {
                 if (lw.bq() != null) {
                     addRow(q, i, lw.bq(), c.queryDim());
@@ -150,26 +150,26 @@ public final class BatchDecoder implements AutoCloseable {
                 Attention.forward(s.rope(), s.caches()[l], row(q, i, c.queryDim()), row(kNew, i, c.kvDim()),
                         row(vNew, i, c.kvDim()), s.length(), 1, row(att, i, c.queryDim()), parallel);
             }
-            k.gemvBatch(lw.wo(), att, 0, b, xb, 0);
+            k.gemvBatchF32(lw.wo(), att, 0, b, xb, 0);
             for (int i = 0; i < b; i++) {
                 long off = (long) i * dim * Float.BYTES;
                 k.add(x, off, x, off, xb, off, dim);
             }
             normRows(lw.ffnNorm(), b);
-            k.gemvBatch(lw.ffnGate(), xb, 0, b, gate, 0);
-            k.gemvBatch(lw.ffnUp(), xb, 0, b, up, 0);
+            k.gemvBatchF32(lw.ffnGate(), xb, 0, b, gate, 0);
+            k.gemvBatchF32(lw.ffnUp(), xb, 0, b, up, 0);
             for (int i = 0; i < b; i++) {
                 long off = (long) i * c.hiddenDim() * Float.BYTES;
                 k.swiglu(gate, off, gate, off, up, off, c.hiddenDim());
             }
-            k.gemvBatch(lw.ffnDown(), gate, 0, b, xb, 0);
+            k.gemvBatchF32(lw.ffnDown(), gate, 0, b, xb, 0);
             for (int i = 0; i < b; i++) {
                 long off = (long) i * dim * Float.BYTES;
                 k.add(x, off, x, off, xb, off, dim);
             }
         }
         normRows(w.outputNorm(), b);
-        k.gemvBatch(w.output(), xb, 0, b, logits, 0);
+        k.gemvBatchF32(w.output(), xb, 0, b, logits, 0);
         for (int i = 0; i < b; i++) {
             sessions.get(i).recordDecoded(ids[i]);
         }

@@ -119,15 +119,17 @@ final class ForwardPass {
     }
 
     /**
-     * out = in · wᵀ for n rows. A single row is a GEMV: for Q8_0/Q4_0 weights it quantizes the
-     * activations to Q8_0 and streams the weight blocks (as llama.cpp decodes) instead of
-     * dequantizing every weight to F32 for one row. It runs as the batched GEMV with one vector,
-     * which is bit-identical to {@code gemv} (property-tested) and is the kernel
-     * {@link BatchDecoder} uses, so a sequence decodes through the same code alone or in a batch.
+     * out = in · wᵀ for n rows. A single row is a streaming GEMV ({@code gemvBatchF32} with one
+     * vector) instead of GEMM, which would dequantize every weight to F32 for one row. Activations
+     * stay F32 for every dtype, as in GEMM: decode and prefill of a position agree up to float
+     * rounding (Q8_0-quantized activations would shift logits by up to ~1/254 per element and
+     * change llama.cpp's reference text for the shared Q8_0 model). {@link BatchDecoder} runs the
+     * same kernel with several vectors, bit-identical per vector, so a sequence decodes the same
+     * alone or in a batch.
      */
     private void matmul(Tensor weight, MemorySegment in, int n, MemorySegment out) {
         if (n == 1) {
-            k.gemvBatch(weight, in, 0, 1, out, 0);
+            k.gemvBatchF32(weight, in, 0, 1, out, 0);
         } else {
             k.gemm(weight, in, 0, n, out, 0);
         }

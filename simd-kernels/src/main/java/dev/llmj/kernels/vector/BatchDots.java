@@ -13,6 +13,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The row kernels of {@link VectorGemvBatch}: one weight row against four vectors (x1: one),
@@ -33,7 +34,7 @@ final class BatchDots {
     private static final VectorMask<Byte> USED = VectorWidths.B_PER_F_USED;
 
 
-    /** Four {@link VectorDot#dotBody}(w row, x_v) results; x_v at {@code x0 + v·xs}, y_v at {@code y0 + v·ys}. */
+    /** Four {@link #f32x1}(w row, x_v) results; x_v at {@code x0 + v·xs}, y_v at {@code y0 + v·ys}. */
     static void f32x4(MemorySegment w, long row, MemorySegment x, long x0, long xs, int n,
             MemorySegment y, long y0, long ys) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -76,10 +77,10 @@ final class BatchDots {
             c0 = w0.fma(FloatVector.fromMemorySegment(F, x, xc + px, LITTLE), c0);
             d0 = w0.fma(FloatVector.fromMemorySegment(F, x, xd + px, LITTLE), d0);
         }
-        float sa = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        float sb = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
-        float sc = c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD);
-        float sd = d0.add(d1).add(d2.add(d3)).reduceLanes(VectorOperators.ADD);
+        float sa = sumLanes(a0.add(a1).add(a2.add(a3)));
+        float sb = sumLanes(b0.add(b1).add(b2.add(b3)));
+        float sc = sumLanes(c0.add(c1).add(c2.add(c3)));
+        float sd = sumLanes(d0.add(d1).add(d2.add(d3)));
         for (; i < n; i++) {
             float wi = w.get(LE.FLOAT, row + 4L * i);
             long px = 4L * i;
@@ -92,6 +93,30 @@ final class BatchDots {
         y.set(LE.FLOAT, y0 + ys, sb);
         y.set(LE.FLOAT, y0 + 2 * ys, sc);
         y.set(LE.FLOAT, y0 + 3 * ys, sd);
+    }
+
+    /** {@link VectorDot#dotBody}'s loop structure for one vector, with the fixed-order lane sum. */
+    static float f32x1(MemorySegment w, long row, MemorySegment x, long x0, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        int upper4 = n - n % (4 * L);
+        for (; i < upper4; i += 4 * L) {
+            long pw = row + 4L * i;
+            long px = x0 + 4L * i;
+            a0 = FloatVector.fromMemorySegment(F, w, pw, LITTLE).fma(FloatVector.fromMemorySegment(F, x, px, LITTLE), a0);
+            a1 = FloatVector.fromMemorySegment(F, w, pw + 4L * L, LITTLE).fma(FloatVector.fromMemorySegment(F, x, px + 4L * L, LITTLE), a1);
+            a2 = FloatVector.fromMemorySegment(F, w, pw + 8L * L, LITTLE).fma(FloatVector.fromMemorySegment(F, x, px + 8L * L, LITTLE), a2);
+            a3 = FloatVector.fromMemorySegment(F, w, pw + 12L * L, LITTLE).fma(FloatVector.fromMemorySegment(F, x, px + 12L * L, LITTLE), a3);
+        }
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            a0 = FloatVector.fromMemorySegment(F, w, row + 4L * i, LITTLE).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * i, LITTLE), a0);
+        }
+        float sum = sumLanes(a0.add(a1).add(a2.add(a3)));
+        for (; i < n; i++) {
+            sum = Math.fma(w.get(LE.FLOAT, row + 4L * i), x.get(LE.FLOAT, x0 + 4L * i), sum);
+        }
+        return sum;
     }
 
     /** Twin of {@code VectorGemv.rowQ8_0} (bytes widened as {@code VectorDot.bytesToFloats}) for one vector whose prepared activations start at {@code x0}. */
@@ -107,7 +132,7 @@ final class BatchDots {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, x0 + scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** Four {@link #q8x1} results, each weight block widened once; vector v's activations at {@code x0 + v·xs}. */
@@ -138,10 +163,10 @@ final class BatchDots {
             accC = sC.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xc + ps)), accC);
             accD = sD.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xd + ps)), accD);
         }
-        y.set(LE.FLOAT, y0, accA.reduceLanes(VectorOperators.ADD));
-        y.set(LE.FLOAT, y0 + ys, accB.reduceLanes(VectorOperators.ADD));
-        y.set(LE.FLOAT, y0 + 2 * ys, accC.reduceLanes(VectorOperators.ADD));
-        y.set(LE.FLOAT, y0 + 3 * ys, accD.reduceLanes(VectorOperators.ADD));
+        y.set(LE.FLOAT, y0, sumLanes(accA));
+        y.set(LE.FLOAT, y0 + ys, sumLanes(accB));
+        y.set(LE.FLOAT, y0 + 2 * ys, sumLanes(accC));
+        y.set(LE.FLOAT, y0 + 3 * ys, sumLanes(accD));
     }
 
     /** Twin of {@code VectorGemv.rowQ4_0} (nibbles as {@code VectorDot.lowNibbles}, high ones via b ^ 0x80) for one vector whose prepared activations start at {@code x0}. */
@@ -161,7 +186,7 @@ final class BatchDots {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, x0 + scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** Four {@link #q4x1} results, each weight block's nibbles decoded once. */
@@ -190,9 +215,101 @@ final class BatchDots {
             accC = sC.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xc + ps)), accC);
             accD = sD.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xd + ps)), accD);
         }
-        y.set(LE.FLOAT, y0, accA.reduceLanes(VectorOperators.ADD));
-        y.set(LE.FLOAT, y0 + ys, accB.reduceLanes(VectorOperators.ADD));
-        y.set(LE.FLOAT, y0 + 2 * ys, accC.reduceLanes(VectorOperators.ADD));
-        y.set(LE.FLOAT, y0 + 3 * ys, accD.reduceLanes(VectorOperators.ADD));
+        y.set(LE.FLOAT, y0, sumLanes(accA));
+        y.set(LE.FLOAT, y0 + ys, sumLanes(accB));
+        y.set(LE.FLOAT, y0 + 2 * ys, sumLanes(accC));
+        y.set(LE.FLOAT, y0 + 3 * ys, sumLanes(accD));
+    }
+
+    /**
+     * Q4_0 weights against F32 activations (prepared as x itself, block scales 1): nibbles minus 8
+     * as exact floats, lo − 8 = (b &amp; 15) − 8 and hi − 8 = ((b ^ 0x80) − lo)/16, each multiplied
+     * with its x; no A/B/C lanes, whose rounding would be relative to the largest x of a block.
+     */
+    static float q4fx1(MemorySegment w, long row, MemorySegment xf, long x0, int blocks) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++) {
+            long p = row + 18L * blk;
+            long px = x0 + 128L * blk;
+            FloatVector s = FloatVector.zero(F);
+            for (int c = 0; c < 16; c += L) {
+                ByteVector packed = PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED)
+                        : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
+                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
+                FloatVector fl = (FloatVector) packed.lanewise(VectorOperators.XOR, (byte) 0x80).castShape(F, 0);
+                FloatVector hi8 = fl.sub(lo).mul(1f / 16);
+                s = lo.sub(8f).fma(FloatVector.fromMemorySegment(F, xf, px + 4L * c, LITTLE), s);
+                s = hi8.fma(FloatVector.fromMemorySegment(F, xf, px + 64 + 4L * c, LITTLE), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p))), acc);
+        }
+        return sumLanes(acc);
+    }
+
+    /** Four {@link #q4fx1} results, each block's nibbles decoded once. */
+    static void q4fx4(MemorySegment w, long row, MemorySegment xf, long x0, long xs, int blocks,
+            MemorySegment y, long y0, long ys) {
+        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
+        long xa = x0, xb = x0 + xs, xc = x0 + 2 * xs, xd = x0 + 3 * xs;
+        for (int blk = 0; blk < blocks; blk++) {
+            long p = row + 18L * blk;
+            long pb = 128L * blk;
+            FloatVector sA = FloatVector.zero(F), sB = sA, sC = sA, sD = sA;
+            for (int c = 0; c < 16; c += L) {
+                ByteVector packed = PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED)
+                        : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
+                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
+                FloatVector fl = (FloatVector) packed.lanewise(VectorOperators.XOR, (byte) 0x80).castShape(F, 0);
+                FloatVector hi8 = fl.sub(lo).mul(1f / 16);
+                FloatVector lo8 = lo.sub(8f);
+                long pc = pb + 4L * c;
+                sA = lo8.fma(FloatVector.fromMemorySegment(F, xf, xa + pc, LITTLE), sA);
+                sA = hi8.fma(FloatVector.fromMemorySegment(F, xf, xa + pc + 64, LITTLE), sA);
+                sB = lo8.fma(FloatVector.fromMemorySegment(F, xf, xb + pc, LITTLE), sB);
+                sB = hi8.fma(FloatVector.fromMemorySegment(F, xf, xb + pc + 64, LITTLE), sB);
+                sC = lo8.fma(FloatVector.fromMemorySegment(F, xf, xc + pc, LITTLE), sC);
+                sC = hi8.fma(FloatVector.fromMemorySegment(F, xf, xc + pc + 64, LITTLE), sC);
+                sD = lo8.fma(FloatVector.fromMemorySegment(F, xf, xd + pc, LITTLE), sD);
+                sD = hi8.fma(FloatVector.fromMemorySegment(F, xf, xd + pc + 64, LITTLE), sD);
+            }
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p)));
+            accA = sA.fma(d, accA);
+            accB = sB.fma(d, accB);
+            accC = sC.fma(d, accC);
+            accD = sD.fma(d, accD);
+        }
+        y.set(LE.FLOAT, y0, sumLanes(accA));
+        y.set(LE.FLOAT, y0 + ys, sumLanes(accB));
+        y.set(LE.FLOAT, y0 + 2 * ys, sumLanes(accC));
+        y.set(LE.FLOAT, y0 + 3 * ys, sumLanes(accD));
+    }
+
+    /**
+     * Rotations by L/2, L/4, .., 1 lanes, after which lane 0 holds the sum in one fixed tree order.
+     * {@code reduceLanes(ADD)} leaves the order to the implementation, and interpreted and C2 code
+     * then differ in the last bit (observed: a 4-vector kernel compiled, its 1-vector twin not);
+     * a fixed order keeps every vector of a batch bit-identical to the same vector alone.
+     */
+    private static final VectorShuffle<Float> FOLD8 = fold(8);
+    private static final VectorShuffle<Float> FOLD4 = fold(4);
+    private static final VectorShuffle<Float> FOLD2 = fold(2);
+    private static final VectorShuffle<Float> FOLD1 = fold(1);
+
+    /** Lane i takes lane (i + shift) mod L; null when the species has no more than shift lanes. */
+    private static VectorShuffle<Float> fold(int shift) {
+        return L > shift ? VectorShuffle.fromOp(F, lane -> (lane + shift) % L) : null;
+    }
+
+    /** Constant shuffles, one per step (L ≤ 16 here), so C2 sees each as a constant. */
+    static float sumLanes(FloatVector v) {
+        if (L >= 16) {
+            v = v.add(v.rearrange(FOLD8));
+        }
+        if (L >= 8) {
+            v = v.add(v.rearrange(FOLD4));
+        }
+        v = v.add(v.rearrange(FOLD2));
+        v = v.add(v.rearrange(FOLD1));
+        return v.lane(0);
     }
 }

@@ -19,17 +19,19 @@ import java.nio.ByteOrder;
  * group of {@link #G} vectors and read from memory once for all of them (the later groups find it
  * in L1). Decode is memory-bound, so b sequences cost little more than one.
  *
- * <p>Every (row, vector) result repeats the single-vector arithmetic exactly, so it is bit-identical
- * to {@link VectorMatrix#gemv}:
+ * <p>Every (row, vector) result repeats the single-vector GEMV arithmetic, so it equals
+ * {@link VectorMatrix#gemv} up to the order of the final sum over lanes:
  * <ul>
- *   <li>F32: {@link VectorDot#dotBody} (four accumulators over 4L-wide steps, one L step, the same
- *       add tree before {@code reduceLanes}, a scalar fma tail);</li>
+ *   <li>F32: {@link VectorDot#dotBody}'s structure (four accumulators over 4L-wide steps, one L
+ *       step, the same add tree, a scalar fma tail);</li>
  *   <li>Q8_0/Q4_0: {@link VectorGemv} — each vector quantized to Q8_0 and widened to floats (plus the
  *       Q4_0 A/B/C lanes) by {@link #prepare}, then the same per-block mul/fma chain, block scale
  *       product and accumulator fma.</li>
  * </ul>
- * Other dtypes run one {@code gemv} per vector. If {@link VectorGemv} or {@link VectorDot#dotBody}
- * changes its arithmetic this file must follow (the gemvBatch properties catch any difference).
+ * The lanes are summed in one fixed order ({@link BatchDots#sumLanes}) instead of
+ * {@code reduceLanes}, whose order differs between interpreted and compiled code: so a vector's
+ * result is bit-identical whatever the batch size and whichever kernel variant (x4 or x1) and JIT
+ * tier ran it. Other dtypes run one {@code gemv} per vector.
  *
  * <pre>
  *   per-vector scratch (Q8_0/Q4_0), stride = 4·cols + 4·blocks (+ 192·blocks for Q4_0):
@@ -57,12 +59,22 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         int rows = wm.rows();
         switch (wm.dtype()) {
             case F32 -> f32(wm, xs, xOff, b, ys, yOff);
-            case Q8_0, Q4_0 -> quantized(wm, xs, xOff, b, ys, yOff);
+            case Q8_0, Q4_0 -> quantized(wm, xs, xOff, b, ys, yOff, false);
             default -> {
                 for (int v = 0; v < b; v++) {
                     matrix.gemv(w, xs, xOff + 4L * v * cols, ys, yOff + 4L * v * rows);
                 }
             }
+        }
+    }
+
+    @Override
+    public void gemvBatchF32(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        DType t = w.dtype();
+        if (t == DType.Q8_0 || t == DType.Q4_0) {
+            quantized(WeightMatrix.of(w), xs, xOff, b, ys, yOff, true);
+        } else {
+            gemvBatch(w, xs, xOff, b, ys, yOff);
         }
     }
 
@@ -83,7 +95,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                     BatchDots.f32x4(base, row, xs, xOff + v * xStride, xStride, cols, ys, yr + v * yStride, yStride);
                 }
                 for (; v < b; v++) {
-                    ys.set(LE.FLOAT, yr + v * yStride, VectorDot.dotBody(base, row, xs, xOff + v * xStride, cols));
+                    ys.set(LE.FLOAT, yr + v * yStride, BatchDots.f32x1(base, row, xs, xOff + v * xStride, cols));
                 }
             }
         });
@@ -97,16 +109,21 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         return 4L * cols + 4L * blocks + (q4 ? 3L * 64 * blocks : 0);
     }
 
-    private void quantized(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+    /**
+     * With {@code f32} the prepared activations are x itself with every block scale 1: the same
+     * kernels then compute Σ_blocks d_w · Σ q_w·x, the dequantized weights times the F32 x.
+     */
+    private void quantized(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff,
+            boolean f32) {
         int cols = wm.cols();
         int rows = wm.rows();
         int blocks = cols / 32;
         boolean q4 = wm.dtype() == DType.Q4_0;
-        long stride = preparedStride(cols, q4);
+        long stride = preparedStride(cols, q4 && !f32);
         MemorySegment xf = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
         MemorySegment xq = Scratch.get(Scratch.Slot.ACTIVATIONS_Q8, 34L * blocks);
         for (int v = 0; v < b; v++) {
-            prepare(xs, xOff + 4L * v * cols, cols, q4, xq, xf, v * stride);
+            prepare(xs, xOff + 4L * v * cols, cols, q4, f32, xq, xf, v * stride);
         }
         long scales = 4L * cols;
         long abc = scales + 4L * blocks;
@@ -118,7 +135,9 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 long yr = yOff + 4L * r;
                 int v = 0;
                 for (; v + G <= b; v += G) {
-                    if (q4) {
+                    if (q4 && f32) {
+                        BatchDots.q4fx4(base, row, xf, v * stride, stride, blocks, ys, yr + v * yStride, yStride);
+                    } else if (q4) {
                         BatchDots.q4x4(base, row, xf, v * stride, stride, scales, abc, blocks, ys, yr + v * yStride, yStride);
                     } else {
                         BatchDots.q8x4(base, row, xf, v * stride, stride, scales, blocks, ys, yr + v * yStride, yStride);
@@ -126,7 +145,8 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 }
                 for (; v < b; v++) {
                     long x0 = v * stride;
-                    float y = q4 ? BatchDots.q4x1(base, row, xf, x0, scales, abc, blocks)
+                    float y = q4 && f32 ? BatchDots.q4fx1(base, row, xf, x0, blocks)
+                            : q4 ? BatchDots.q4x1(base, row, xf, x0, scales, abc, blocks)
                             : BatchDots.q8x1(base, row, xf, x0, scales, blocks);
                     ys.set(LE.FLOAT, yr + v * yStride, y);
                 }
@@ -138,20 +158,28 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * One vector's activations as {@link VectorGemv#quantized} prepares them: Q8_0 (the same
      * quantizer), int8 values widened to floats, block scales decoded, and for Q4_0 the A/B/C lanes
      * (A = x[j] − x[j+16]/16, B = x[j+16]/16, C = −8·x[j]), at byte {@code at} of {@code xf}.
+     * With {@code f32}: x unrounded and scales of 1, no A/B/C lanes (Q4_0 uses {@link BatchDots#q4fx4}).
      */
-    private static void prepare(MemorySegment x, long xOff, int cols, boolean q4, MemorySegment xq,
+    private static void prepare(MemorySegment x, long xOff, int cols, boolean q4, boolean f32, MemorySegment xq,
             MemorySegment xf, long at) {
         int blocks = cols / 32;
-        VectorQuantize.q8_0(x, xOff, xq, 0, cols);
         long scales = at + 4L * cols;
         long abc = scales + 4L * blocks;
-        for (int blk = 0; blk < blocks; blk++) {
-            xf.set(LE.FLOAT, scales + 4L * blk, HalfFloats.f16ToFloat(xq.get(LE.SHORT, 34L * blk)));
-            for (int c = 0; c < 32; c += L) {
-                VectorDot.bytesToFloats(xq, 34L * blk + 2 + c).intoMemorySegment(xf, at + 4L * (32 * blk + c), LITTLE);
+        if (f32) {
+            MemorySegment.copy(x, xOff, xf, at, 4L * cols);
+            for (int blk = 0; blk < blocks; blk++) {
+                xf.set(LE.FLOAT, scales + 4L * blk, 1f);
+            }
+        } else {
+            VectorQuantize.q8_0(x, xOff, xq, 0, cols);
+            for (int blk = 0; blk < blocks; blk++) {
+                xf.set(LE.FLOAT, scales + 4L * blk, HalfFloats.f16ToFloat(xq.get(LE.SHORT, 34L * blk)));
+                for (int c = 0; c < 32; c += L) {
+                    VectorDot.bytesToFloats(xq, 34L * blk + 2 + c).intoMemorySegment(xf, at + 4L * (32 * blk + c), LITTLE);
+                }
             }
         }
-        if (q4) {
+        if (q4 && !f32) {
             for (int blk = 0; blk < blocks; blk++) {
                 for (int j = 0; j < 16; j++) {
                     float lo = xf.get(LE.FLOAT, at + 4L * (32 * blk + j));
