@@ -13,7 +13,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The row kernels of {@link VectorGemvBatch}: one weight row against four vectors (x1: one),
@@ -77,10 +76,10 @@ final class BatchDots {
             c0 = w0.fma(FloatVector.fromMemorySegment(F, x, xc + px, LITTLE), c0);
             d0 = w0.fma(FloatVector.fromMemorySegment(F, x, xd + px, LITTLE), d0);
         }
-        float sa = sumLanes(a0.add(a1).add(a2.add(a3)));
-        float sb = sumLanes(b0.add(b1).add(b2.add(b3)));
-        float sc = sumLanes(c0.add(c1).add(c2.add(c3)));
-        float sd = sumLanes(d0.add(d1).add(d2.add(d3)));
+        float sa = Lanes.sum(a0.add(a1).add(a2.add(a3)));
+        float sb = Lanes.sum(b0.add(b1).add(b2.add(b3)));
+        float sc = Lanes.sum(c0.add(c1).add(c2.add(c3)));
+        float sd = Lanes.sum(d0.add(d1).add(d2.add(d3)));
         for (; i < n; i++) {
             float wi = w.get(LE.FLOAT, row + 4L * i);
             long px = 4L * i;
@@ -112,7 +111,7 @@ final class BatchDots {
         for (; i < upper; i += L) {
             a0 = FloatVector.fromMemorySegment(F, w, row + 4L * i, LITTLE).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * i, LITTLE), a0);
         }
-        float sum = sumLanes(a0.add(a1).add(a2.add(a3)));
+        float sum = Lanes.sum(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             sum = Math.fma(w.get(LE.FLOAT, row + 4L * i), x.get(LE.FLOAT, x0 + 4L * i), sum);
         }
@@ -132,7 +131,7 @@ final class BatchDots {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, x0 + scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(acc);
     }
 
     /** Four {@link #q8x1} results, each weight block widened once; vector v's activations at {@code x0 + v·xs}. */
@@ -163,10 +162,10 @@ final class BatchDots {
             accC = sC.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xc + ps)), accC);
             accD = sD.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xd + ps)), accD);
         }
-        y.set(LE.FLOAT, y0, sumLanes(accA));
-        y.set(LE.FLOAT, y0 + ys, sumLanes(accB));
-        y.set(LE.FLOAT, y0 + 2 * ys, sumLanes(accC));
-        y.set(LE.FLOAT, y0 + 3 * ys, sumLanes(accD));
+        y.set(LE.FLOAT, y0, Lanes.sum(accA));
+        y.set(LE.FLOAT, y0 + ys, Lanes.sum(accB));
+        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(accC));
+        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(accD));
     }
 
     /** Twin of {@code VectorGemv.rowQ4_0} (nibbles as {@code VectorDot.lowNibbles}, high ones via b ^ 0x80) for one vector whose prepared activations start at {@code x0}. */
@@ -186,7 +185,7 @@ final class BatchDots {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, x0 + scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(acc);
     }
 
     /** Four {@link #q4x1} results, each weight block's nibbles decoded once. */
@@ -215,10 +214,10 @@ final class BatchDots {
             accC = sC.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xc + ps)), accC);
             accD = sD.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xd + ps)), accD);
         }
-        y.set(LE.FLOAT, y0, sumLanes(accA));
-        y.set(LE.FLOAT, y0 + ys, sumLanes(accB));
-        y.set(LE.FLOAT, y0 + 2 * ys, sumLanes(accC));
-        y.set(LE.FLOAT, y0 + 3 * ys, sumLanes(accD));
+        y.set(LE.FLOAT, y0, Lanes.sum(accA));
+        y.set(LE.FLOAT, y0 + ys, Lanes.sum(accB));
+        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(accC));
+        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(accD));
     }
 
     /**
@@ -243,7 +242,7 @@ final class BatchDots {
             }
             acc = s.fma(FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p))), acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(acc);
     }
 
     /** Four {@link #q4fx1} results, each block's nibbles decoded once. */
@@ -278,38 +277,9 @@ final class BatchDots {
             accC = sC.fma(d, accC);
             accD = sD.fma(d, accD);
         }
-        y.set(LE.FLOAT, y0, sumLanes(accA));
-        y.set(LE.FLOAT, y0 + ys, sumLanes(accB));
-        y.set(LE.FLOAT, y0 + 2 * ys, sumLanes(accC));
-        y.set(LE.FLOAT, y0 + 3 * ys, sumLanes(accD));
-    }
-
-    /**
-     * Rotations by L/2, L/4, .., 1 lanes, after which lane 0 holds the sum in one fixed tree order.
-     * {@code reduceLanes(ADD)} leaves the order to the implementation, and interpreted and C2 code
-     * then differ in the last bit (observed: a 4-vector kernel compiled, its 1-vector twin not);
-     * a fixed order keeps every vector of a batch bit-identical to the same vector alone.
-     */
-    private static final VectorShuffle<Float> FOLD8 = fold(8);
-    private static final VectorShuffle<Float> FOLD4 = fold(4);
-    private static final VectorShuffle<Float> FOLD2 = fold(2);
-    private static final VectorShuffle<Float> FOLD1 = fold(1);
-
-    /** Lane i takes lane (i + shift) mod L; null when the species has no more than shift lanes. */
-    private static VectorShuffle<Float> fold(int shift) {
-        return L > shift ? VectorShuffle.fromOp(F, lane -> (lane + shift) % L) : null;
-    }
-
-    /** Constant shuffles, one per step (L ≤ 16 here), so C2 sees each as a constant. */
-    static float sumLanes(FloatVector v) {
-        if (L >= 16) {
-            v = v.add(v.rearrange(FOLD8));
-        }
-        if (L >= 8) {
-            v = v.add(v.rearrange(FOLD4));
-        }
-        v = v.add(v.rearrange(FOLD2));
-        v = v.add(v.rearrange(FOLD1));
-        return v.lane(0);
+        y.set(LE.FLOAT, y0, Lanes.sum(accA));
+        y.set(LE.FLOAT, y0 + ys, Lanes.sum(accB));
+        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(accC));
+        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(accD));
     }
 }

@@ -28,7 +28,7 @@ import java.nio.ByteOrder;
  *       Q4_0 A/B/C lanes) by {@link #prepare}, then the same per-block mul/fma chain, block scale
  *       product and accumulator fma.</li>
  * </ul>
- * The lanes are summed in one fixed order ({@link BatchDots#sumLanes}) instead of
+ * The lanes are summed in one fixed order ({@link Lanes#sum}) instead of
  * {@code reduceLanes}, whose order differs between interpreted and compiled code: so a vector's
  * result is bit-identical whatever the batch size and whichever kernel variant (x4 or x1) and JIT
  * tier ran it. Other dtypes run one {@code gemv} per vector.
