@@ -15,7 +15,8 @@ package dev.llmj.kernels.scalar;
  *                                           rounds once, also to a subnormal result)
  * </pre>
  * Within 2 ulp of the true value for x in [−87.33, 88.72], correctly scaled subnormals down to
- * x = −103.97 (below which exp(x) rounds to 0), +∞ above 88.72; NaN gives NaN.
+ * x = −103.97 (below which exp(x) rounds to 0), +∞ above 88.72; NaN gives NaN. A NaN input's
+ * bits give a meaningless n, but p is already NaN, and NaN times anything is NaN.
  */
 public final class ExpF {
     private ExpF() {}
@@ -25,26 +26,23 @@ public final class ExpF {
     public static final float LN2_LO = -2.12194440e-4f;
     public static final float SHIFTER = 0x1.8p23f;
     public static final int SHIFTER_BITS = 0x4B400000;
-    public static final float MAX_X = 88.72283f;
-    /** ln(2^-150): below it the true result rounds to 0. */
-    public static final float MIN_X = -103.97208f;
+    /**
+     * Inputs are clamped to [MIN_X, MAX_X] and need no other special case: above ln(FLT_MAX) ≈ 88.72
+     * the final product overflows to +∞ by itself, below ln(2^-150) ≈ −103.97 it rounds to 0, and a
+     * NaN passes through every step. (Branch-free, so the vector twin needs no masks or blends,
+     * which keeps it small enough for C2 to inline into the kernels.)
+     */
+    public static final float MAX_X = 88.8f;
+    public static final float MIN_X = -104f;
     /** 1/k! for k = 7 down to 0, in Horner order. */
     public static final float[] COEFFS = {
         1f / 5040, 1f / 720, 1f / 120, 1f / 24, 1f / 6, 1f / 2, 1f, 1f};
 
     public static float exp(float x) {
-        if (x != x) {
-            return x;
-        }
-        if (x > MAX_X) {
-            return Float.POSITIVE_INFINITY;
-        }
-        if (x < MIN_X) {
-            return 0f;
-        }
-        float t = Math.fma(x, LOG2E, SHIFTER);
+        float xc = Math.min(Math.max(x, MIN_X), MAX_X);
+        float t = Math.fma(xc, LOG2E, SHIFTER);
         float n = t - SHIFTER;
-        float r = Math.fma(n, -LN2_HI, x);
+        float r = Math.fma(n, -LN2_HI, xc);
         r = Math.fma(n, -LN2_LO, r);
         float p = COEFFS[0];
         for (int k = 1; k < COEFFS.length; k++) {

@@ -116,29 +116,45 @@ final class VectorActivations implements ActivationKernels {
         }
     }
 
-    /** Σ exp(x[i] − max), in float lanes per chunk and double across chunks; optionally stores the exps. */
+    /**
+     * x[i] = exp(x[i] − max). A method of its own, as small as SiLU's loop, so that C2 inlines
+     * {@link VectorExp#exp} into it: inside a larger caller the inlining budget ran out and every
+     * vector was boxed (4× slower than the scalar twin).
+     */
+    private static void expShiftedInPlace(MemorySegment x, long off, int n, float max) {
+        int upper = F.loopBound(n);
+        FloatVector m = FloatVector.broadcast(F, max);
+        for (int i = 0; i < upper; i += L) {
+            store(VectorExp.exp(load(x, off, i).sub(m)), x, off, i);
+        }
+        for (int i = upper; i < n; i++) {
+            put(x, off, i, ExpF.exp(f(x, off, i) - max));
+        }
+    }
+
+    /**
+     * Σ exp(x[i] − max), in float lanes per chunk and double across chunks; optionally stores the
+     * exps. When storing, the exps are written by {@link #expShiftedInPlace} first and summed in a
+     * second pass over memory that is still in cache.
+     */
     private static double expAndSum(MemorySegment x, long off, int n, float max, boolean storeExp) {
         int upper = F.loopBound(n);
+        if (storeExp) {
+            expShiftedInPlace(x, off, n, max);
+        }
         double sum = 0;
         int i = 0;
         while (i < upper) {
             int chunkEnd = Math.min(upper, i + SUM_CHUNK);
             FloatVector acc = FloatVector.zero(F);
             for (; i < chunkEnd; i += L) {
-                FloatVector e = VectorExp.exp(load(x, off, i).sub(max));
-                if (storeExp) {
-                    store(e, x, off, i);
-                }
-                acc = acc.add(e);
+                FloatVector v = load(x, off, i);
+                acc = acc.add(storeExp ? v : VectorExp.exp(v.sub(max)));
             }
             sum += Lanes.sum(acc);
         }
         for (; i < n; i++) {
-            float e = ExpF.exp(f(x, off, i) - max);
-            if (storeExp) {
-                put(x, off, i, e);
-            }
-            sum += e;
+            sum += storeExp ? f(x, off, i) : ExpF.exp(f(x, off, i) - max);
         }
         return sum;
     }

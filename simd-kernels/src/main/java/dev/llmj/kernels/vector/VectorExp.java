@@ -11,20 +11,19 @@ import static dev.llmj.kernels.scalar.ExpF.SHIFTER_BITS;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Lane-wise twin of {@link dev.llmj.kernels.scalar.ExpF#exp}: the same operations in the same
- * order, so every lane equals the scalar result bit for bit, compiled or not.
+ * order, so every lane equals the scalar result bit for bit, compiled or not. Branch-free (see
+ * {@link dev.llmj.kernels.scalar.ExpF#MAX_X}) and small, so C2 inlines it into the kernels' loops;
+ * a version with masks and blends grew softmax past C2's inlining budget, and every vector in it
+ * was then boxed.
  */
 final class VectorExp {
     private VectorExp() {}
 
     static FloatVector exp(FloatVector x) {
-        VectorMask<Float> nan = x.test(VectorOperators.IS_NAN);
-        VectorMask<Float> over = x.compare(VectorOperators.GT, MAX_X);
-        VectorMask<Float> under = x.compare(VectorOperators.LT, MIN_X);
         FloatVector xc = x.max(MIN_X).min(MAX_X);
         FloatVector t = xc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
@@ -40,7 +39,6 @@ final class VectorExp {
         IntVector e2 = ni.sub(e1);
         FloatVector s1 = e1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = e2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector y = p.mul(s1).mul(s2);
-        return y.blend(0f, under).blend(Float.POSITIVE_INFINITY, over).blend(x, nan);
+        return p.mul(s1).mul(s2);
     }
 }

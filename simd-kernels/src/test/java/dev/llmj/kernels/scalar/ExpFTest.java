@@ -45,7 +45,8 @@ class ExpFTest {
         }
         assertEquals(0f, ExpF.exp(-104f), "exp(-104) < 2^-150 rounds to 0");
         assertEquals(Float.POSITIVE_INFINITY, ExpF.exp(89f));
-        assertTrue(ulps(ExpF.exp(ExpF.MAX_X), Math.exp(ExpF.MAX_X)) <= 2.0, "largest finite result");
+        assertTrue(ulps(ExpF.exp(88.72283f), Math.exp(88.72283f)) <= 2.0, "largest finite result");
+        assertEquals(Float.POSITIVE_INFINITY, ExpF.exp(88.7229f), "just above ln(FLT_MAX) overflows by itself");
         assertTrue(ulps(ExpF.exp(-87.33f), Math.exp(-87.33f)) <= 2.0, "smallest normal result");
         assertEquals((float) Math.E, ExpF.exp(1f), Math.ulp((float) Math.E));
     }
