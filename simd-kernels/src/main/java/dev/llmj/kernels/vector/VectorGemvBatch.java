@@ -108,7 +108,15 @@ public final class VectorGemvBatch implements GemvBatchKernels {
             long[] p = new long[R];
             for (int r = from; r < to; r += R) {
                 int n = Math.min(R, to - r);
-                if (b == 1 && n == R && t != DType.F32) {
+                if (b == 1 && t == DType.F32) {
+                    // one vector: one row at a time streams the weights sequentially, measured faster
+                    // than 4 interleaved rows here; same per-pair order as the tiles
+                    for (int i = 0; i < n; i++) {
+                        ys.set(LE.FLOAT, yOff + 4L * (r + i), BatchTiles.r1v1(base, wm.row(r + i), xs, xOff, cols));
+                    }
+                    continue;
+                }
+                if (b == 1 && n == R) {
                     // one vector: decode in registers, no panel round trip (same products, same order)
                     long r0 = wm.row(r), r1 = wm.row(r + 1), r2 = wm.row(r + 2), r3 = wm.row(r + 3);
                     if (t == DType.Q8_0) {
