@@ -206,6 +206,37 @@ final class BatchTiles {
         y.set(LE.FLOAT, y0 + 12, Lanes.sum(a3));
     }
 
+    /** One Q8_0 row at {@code p} × one vector, dequantized in registers as {@link #q8r4v1} does. */
+    static float q8r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
+        FloatVector a = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = p + 34L * blk;
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, o)));
+            for (int c = 0; c < 32; c += L) {
+                FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 128L * blk + 4L * c, LITTLE);
+                a = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE)).castShape(F, 0)).mul(d).fma(xv, a);
+            }
+        }
+        return Lanes.sum(a);
+    }
+
+    /** One Q4_0 row at {@code p} × one vector, dequantized in registers as {@link #q4r4v1} does (k order). */
+    static float q4r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
+        FloatVector a = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = p + 18L * blk;
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, o)));
+            for (int half = 0; half < 2; half++) {
+                int shift = 4 * half;
+                for (int c = 0; c < 16; c += L) {
+                    FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 128L * blk + 64L * half + 4L * c, LITTLE);
+                    a = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d).fma(xv, a);
+                }
+            }
+        }
+        return Lanes.sum(a);
+    }
+
     /** The scalar tail of one pair: s = fma(w[k], x[k], s) for k in [from, n), in order. */
     private static float tail(MemorySegment w, long p, MemorySegment x, long x0, int from, int n, float s) {
         for (int k = from; k < n; k++) {

@@ -108,11 +108,15 @@ public final class VectorGemvBatch implements GemvBatchKernels {
             long[] p = new long[R];
             for (int r = from; r < to; r += R) {
                 int n = Math.min(R, to - r);
-                if (b == 1 && t == DType.F32) {
+                if (b == 1) {
                     // one vector: one row at a time streams the weights sequentially, measured faster
-                    // than 4 interleaved rows here; same per-pair order as the tiles
+                    // than 4 interleaved rows here; same per-pair order (and w = d·q) as the tiles
                     for (int i = 0; i < n; i++) {
-                        ys.set(LE.FLOAT, yOff + 4L * (r + i), BatchTiles.r1v1(base, wm.row(r + i), xs, xOff, cols));
+                        long row = wm.row(r + i);
+                        float y = t == DType.F32 ? BatchTiles.r1v1(base, row, xs, xOff, cols)
+                                : t == DType.Q8_0 ? BatchTiles.q8r1v1(base, row, xs, xOff, cols / 32)
+                                : BatchTiles.q4r1v1(base, row, xs, xOff, cols / 32);
+                        ys.set(LE.FLOAT, yOff + 4L * (r + i), y);
                     }
                     continue;
                 }
