@@ -44,8 +44,16 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         this.act = factory.activations();
         this.matrix = factory.matrix(executor);
         this.batch = factory instanceof ScalarKernelFactory
-                ? new ScalarGemvBatch(dot, executor)
+                ? new ScalarGemvBatch(dot, executor, floatLanes())
                 : loadVectorGemvBatch(matrix, executor);
+    }
+
+    /**
+     * Float lanes of the vector kernels, which fix the per-pair order of {@link #gemvBatchF32} that
+     * the scalar twin mirrors; 8 when the Vector API is absent (VectorWidths is then never loaded).
+     */
+    private static int floatLanes() {
+        return vectorModulePresent() ? VectorWidths.F_LANES : 8;
     }
 
     /** The implementation chosen at start-up, on the shared executor. */

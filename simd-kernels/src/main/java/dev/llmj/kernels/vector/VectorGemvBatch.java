@@ -19,7 +19,14 @@ import java.nio.ByteOrder;
  * group of {@link #G} vectors and read from memory once for all of them (the later groups find it
  * in L1). Decode is memory-bound, so b sequences cost little more than one.
  *
- * <p>Every (row, vector) result repeats the single-vector GEMV arithmetic, so it equals
+ * <p>{@link #gemvBatchF32} (what decoding runs, single or batched) for F32, Q8_0 and Q4_0 weights:
+ * register tiles of 4 rows × 4 vectors ({@link BatchTiles}) with one fixed accumulation order per
+ * (row, vector) pair, the same for every tile shape and batch size, so results are bit-identical
+ * across b and equal {@link dev.llmj.kernels.scalar.ScalarGemvBatch}; quantized rows are first
+ * dequantized (w = d·q) into a per-thread 4-row panel that serves all vectors.
+ *
+ * <p>{@link #gemvBatch} (Q8_0 activations; used by properties): every (row, vector) result repeats
+ * the single-vector GEMV arithmetic, so it equals
  * {@link VectorMatrix#gemv} up to the order of the final sum over lanes:
  * <ul>
  *   <li>F32: {@link VectorDot#dotBody}'s structure (four accumulators over 4L-wide steps, one L
@@ -59,7 +66,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         int rows = wm.rows();
         switch (wm.dtype()) {
             case F32 -> f32(wm, xs, xOff, b, ys, yOff);
-            case Q8_0, Q4_0 -> quantized(wm, xs, xOff, b, ys, yOff, false);
+            case Q8_0, Q4_0 -> quantized(wm, xs, xOff, b, ys, yOff);
             default -> {
                 for (int v = 0; v < b; v++) {
                     matrix.gemv(w, xs, xOff + 4L * v * cols, ys, yOff + 4L * v * rows);
@@ -71,11 +78,90 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     @Override
     public void gemvBatchF32(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         DType t = w.dtype();
-        if (t == DType.Q8_0 || t == DType.Q4_0) {
-            quantized(WeightMatrix.of(w), xs, xOff, b, ys, yOff, true);
+        if (t == DType.F32 || t == DType.Q8_0 || t == DType.Q4_0) {
+            tiled(WeightMatrix.of(w), xs, xOff, b, ys, yOff);
         } else {
             gemvBatch(w, xs, xOff, b, ys, yOff);
         }
+    }
+
+    // ---- F32 activations: register tiles with one order per (row, vector) pair ------------------
+
+    /** Rows per tile; with {@link #G} vectors per tile the 4×4 tile holds 16 accumulators. */
+    static final int R = 4;
+
+    /**
+     * ys[v][r] by {@link BatchTiles}: rows in tiles of {@link #R} (the remainder one by one),
+     * vectors in groups of {@link #G} (the remainder one by one), every pair with the same order.
+     * Q8_0/Q4_0 rows are dequantized, R at a time, into a per-thread panel (w = d·q, one float
+     * product) that then serves all b vectors; F32 rows are read in place.
+     */
+    private void tiled(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        int cols = wm.cols();
+        int rows = wm.rows();
+        DType t = wm.dtype();
+        long xStride = 4L * cols;
+        long yStride = 4L * rows;
+        MemorySegment base = wm.base();
+        executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
+            MemorySegment panel = t == DType.F32 ? base : Scratch.get(Scratch.Slot.WEIGHT_PANEL, R * xStride);
+            long[] p = new long[R];
+            for (int r = from; r < to; r += R) {
+                int n = Math.min(R, to - r);
+                if (b == 1) {
+                    // one vector: one row at a time streams the weights sequentially, measured faster
+                    // than 4 interleaved rows here; same per-pair order (and w = d·q) as the tiles
+                    for (int i = 0; i < n; i++) {
+                        long row = wm.row(r + i);
+                        float y = t == DType.F32 ? BatchTiles.r1v1(base, row, xs, xOff, cols)
+                                : t == DType.Q8_0 ? BatchTiles.q8r1v1(base, row, xs, xOff, cols / 32)
+                                : BatchTiles.q4r1v1(base, row, xs, xOff, cols / 32);
+                        ys.set(LE.FLOAT, yOff + 4L * (r + i), y);
+                    }
+                    continue;
+                }
+                if (b == 1 && n == R) {
+                    // one vector: decode in registers, no panel round trip (same products, same order)
+                    long r0 = wm.row(r), r1 = wm.row(r + 1), r2 = wm.row(r + 2), r3 = wm.row(r + 3);
+                    if (t == DType.Q8_0) {
+                        BatchTiles.q8r4v1(base, r0, r1, r2, r3, xs, xOff, cols / 32, ys, yOff + 4L * r);
+                    } else {
+                        BatchTiles.q4r4v1(base, r0, r1, r2, r3, xs, xOff, cols / 32, ys, yOff + 4L * r);
+                    }
+                    continue;
+                }
+                for (int i = 0; i < n; i++) {
+                    p[i] = t == DType.F32 ? wm.row(r + i) : i * xStride;
+                    if (t == DType.Q8_0) {
+                        BatchTiles.dequantizeQ8_0(base, wm.row(r + i), cols / 32, panel, p[i]);
+                    } else if (t == DType.Q4_0) {
+                        BatchTiles.dequantizeQ4_0(base, wm.row(r + i), cols / 32, panel, p[i]);
+                    }
+                }
+                long yr = yOff + 4L * r;
+                int v = 0;
+                if (n == R) {
+                    for (; v + G <= b; v += G) {
+                        BatchTiles.r4v4(panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, xStride, cols,
+                                ys, yr + v * yStride, yStride);
+                    }
+                    for (; v < b; v++) {
+                        BatchTiles.r4v1(panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, cols, ys, yr + v * yStride);
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        int u = 0;
+                        for (; u + G <= b; u += G) {
+                            BatchTiles.r1v4(panel, p[i], xs, xOff + u * xStride, xStride, cols,
+                                    ys, yr + 4L * i + u * yStride, yStride);
+                        }
+                        for (; u < b; u++) {
+                            ys.set(LE.FLOAT, yr + 4L * i + u * yStride, BatchTiles.r1v1(panel, p[i], xs, xOff + u * xStride, cols));
+                        }
+                    }
+                }
+            }
+        });
     }
 
     // ---- F32 ------------------------------------------------------------------------------------
@@ -109,21 +195,16 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         return 4L * cols + 4L * blocks + (q4 ? 3L * 64 * blocks : 0);
     }
 
-    /**
-     * With {@code f32} the prepared activations are x itself with every block scale 1: the same
-     * kernels then compute Σ_blocks d_w · Σ q_w·x, the dequantized weights times the F32 x.
-     */
-    private void quantized(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff,
-            boolean f32) {
+    private void quantized(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         int cols = wm.cols();
         int rows = wm.rows();
         int blocks = cols / 32;
         boolean q4 = wm.dtype() == DType.Q4_0;
-        long stride = preparedStride(cols, q4 && !f32);
+        long stride = preparedStride(cols, q4);
         MemorySegment xf = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
         MemorySegment xq = Scratch.get(Scratch.Slot.ACTIVATIONS_Q8, 34L * blocks);
         for (int v = 0; v < b; v++) {
-            prepare(xs, xOff + 4L * v * cols, cols, q4, f32, xq, xf, v * stride);
+            prepare(xs, xOff + 4L * v * cols, cols, q4, xq, xf, v * stride);
         }
         long scales = 4L * cols;
         long abc = scales + 4L * blocks;
@@ -135,9 +216,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 long yr = yOff + 4L * r;
                 int v = 0;
                 for (; v + G <= b; v += G) {
-                    if (q4 && f32) {
-                        BatchDots.q4fx4(base, row, xf, v * stride, stride, blocks, ys, yr + v * yStride, yStride);
-                    } else if (q4) {
+                    if (q4) {
                         BatchDots.q4x4(base, row, xf, v * stride, stride, scales, abc, blocks, ys, yr + v * yStride, yStride);
                     } else {
                         BatchDots.q8x4(base, row, xf, v * stride, stride, scales, blocks, ys, yr + v * yStride, yStride);
@@ -145,8 +224,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 }
                 for (; v < b; v++) {
                     long x0 = v * stride;
-                    float y = q4 && f32 ? BatchDots.q4fx1(base, row, xf, x0, blocks)
-                            : q4 ? BatchDots.q4x1(base, row, xf, x0, scales, abc, blocks)
+                    float y = q4 ? BatchDots.q4x1(base, row, xf, x0, scales, abc, blocks)
                             : BatchDots.q8x1(base, row, xf, x0, scales, blocks);
                     ys.set(LE.FLOAT, yr + v * yStride, y);
                 }
@@ -158,28 +236,20 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * One vector's activations as {@link VectorGemv#quantized} prepares them: Q8_0 (the same
      * quantizer), int8 values widened to floats, block scales decoded, and for Q4_0 the A/B/C lanes
      * (A = x[j] − x[j+16]/16, B = x[j+16]/16, C = −8·x[j]), at byte {@code at} of {@code xf}.
-     * With {@code f32}: x unrounded and scales of 1, no A/B/C lanes (Q4_0 uses {@link BatchDots#q4fx4}).
      */
-    private static void prepare(MemorySegment x, long xOff, int cols, boolean q4, boolean f32, MemorySegment xq,
+    private static void prepare(MemorySegment x, long xOff, int cols, boolean q4, MemorySegment xq,
             MemorySegment xf, long at) {
         int blocks = cols / 32;
         long scales = at + 4L * cols;
         long abc = scales + 4L * blocks;
-        if (f32) {
-            MemorySegment.copy(x, xOff, xf, at, 4L * cols);
-            for (int blk = 0; blk < blocks; blk++) {
-                xf.set(LE.FLOAT, scales + 4L * blk, 1f);
-            }
-        } else {
-            VectorQuantize.q8_0(x, xOff, xq, 0, cols);
-            for (int blk = 0; blk < blocks; blk++) {
-                xf.set(LE.FLOAT, scales + 4L * blk, HalfFloats.f16ToFloat(xq.get(LE.SHORT, 34L * blk)));
-                for (int c = 0; c < 32; c += L) {
-                    VectorDot.bytesToFloats(xq, 34L * blk + 2 + c).intoMemorySegment(xf, at + 4L * (32 * blk + c), LITTLE);
-                }
+        VectorQuantize.q8_0(x, xOff, xq, 0, cols);
+        for (int blk = 0; blk < blocks; blk++) {
+            xf.set(LE.FLOAT, scales + 4L * blk, HalfFloats.f16ToFloat(xq.get(LE.SHORT, 34L * blk)));
+            for (int c = 0; c < 32; c += L) {
+                VectorDot.bytesToFloats(xq, 34L * blk + 2 + c).intoMemorySegment(xf, at + 4L * (32 * blk + c), LITTLE);
             }
         }
-        if (q4 && !f32) {
+        if (q4) {
             for (int blk = 0; blk < blocks; blk++) {
                 for (int j = 0; j < 16; j++) {
                     float lo = xf.get(LE.FLOAT, at + 4L * (32 * blk + j));

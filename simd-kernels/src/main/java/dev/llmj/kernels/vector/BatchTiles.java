@@ -1,0 +1,286 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+
+import dev.llmj.kernels.VectorWidths;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Register tiles of {@link VectorGemvBatch#gemvBatchF32}: R weight rows × V activation vectors at
+ * once (4×4, 4×1, 1×4, 1×1), k in the lanes. Every (row, vector) pair has ONE accumulation order,
+ * whatever the tile it lands in and whatever the batch size:
+ * <pre>
+ *   acc (L lanes) = 0;  for k = 0, L, 2L, … &lt; loopBound(n):  acc = fma(w[k..k+L), x[k..k+L), acc)
+ *   s = Lanes.sum(acc);  for k in the tail, in order:  s = Math.fma(w[k], x[k], s)
+ * </pre>
+ * so a vector's result is bit-identical for every b and every position in the batch. The
+ * instruction-level parallelism comes from the tile: in the 4×4 tile each weight chunk is loaded
+ * once for 4 vectors and each activation chunk once for 4 rows (8 loads per 16 independent fmas).
+ * Rows are given by their byte offsets in {@code w}, so the same kernels run on F32 weights in place
+ * and on a panel of dequantized Q8_0/Q4_0 rows ({@link #dequantizeQ8_0}, {@link #dequantizeQ4_0}).
+ * Accumulators are plain locals and loads call the Vector API directly (see {@link BatchDots}).
+ */
+final class BatchTiles {
+    private BatchTiles() {}
+
+    private static final int L = F_LANES;
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    private static final boolean PADDED = VectorWidths.B_PER_F_PADDED;
+    private static final VectorMask<Byte> USED = VectorWidths.B_PER_F_USED;
+
+    /** Rows at {@code p0..p3} × vectors at {@code x0 + v·xs} (v &lt; 4); y[v][r] at {@code y0 + v·ys + 4r}. */
+    static void r4v4(MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0, long xs, int n,
+            MemorySegment y, long y0, long ys) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        long xa = x0, xb = x0 + xs, xc = x0 + 2 * xs, xd = x0 + 3 * xs;
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            long k = 4L * i;
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, p0 + k, LITTLE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, p1 + k, LITTLE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, p2 + k, LITTLE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, p3 + k, LITTLE);
+            FloatVector xv = FloatVector.fromMemorySegment(F, x, xa + k, LITTLE);
+            a0 = w0.fma(xv, a0);
+            a1 = w1.fma(xv, a1);
+            a2 = w2.fma(xv, a2);
+            a3 = w3.fma(xv, a3);
+            xv = FloatVector.fromMemorySegment(F, x, xb + k, LITTLE);
+            b0 = w0.fma(xv, b0);
+            b1 = w1.fma(xv, b1);
+            b2 = w2.fma(xv, b2);
+            b3 = w3.fma(xv, b3);
+            xv = FloatVector.fromMemorySegment(F, x, xc + k, LITTLE);
+            c0 = w0.fma(xv, c0);
+            c1 = w1.fma(xv, c1);
+            c2 = w2.fma(xv, c2);
+            c3 = w3.fma(xv, c3);
+            xv = FloatVector.fromMemorySegment(F, x, xd + k, LITTLE);
+            d0 = w0.fma(xv, d0);
+            d1 = w1.fma(xv, d1);
+            d2 = w2.fma(xv, d2);
+            d3 = w3.fma(xv, d3);
+        }
+        y.set(LE.FLOAT, y0, tail(w, p0, x, xa, i, n, Lanes.sum(a0)));
+        y.set(LE.FLOAT, y0 + 4, tail(w, p1, x, xa, i, n, Lanes.sum(a1)));
+        y.set(LE.FLOAT, y0 + 8, tail(w, p2, x, xa, i, n, Lanes.sum(a2)));
+        y.set(LE.FLOAT, y0 + 12, tail(w, p3, x, xa, i, n, Lanes.sum(a3)));
+        y.set(LE.FLOAT, y0 + ys, tail(w, p0, x, xb, i, n, Lanes.sum(b0)));
+        y.set(LE.FLOAT, y0 + ys + 4, tail(w, p1, x, xb, i, n, Lanes.sum(b1)));
+        y.set(LE.FLOAT, y0 + ys + 8, tail(w, p2, x, xb, i, n, Lanes.sum(b2)));
+        y.set(LE.FLOAT, y0 + ys + 12, tail(w, p3, x, xb, i, n, Lanes.sum(b3)));
+        y.set(LE.FLOAT, y0 + 2 * ys, tail(w, p0, x, xc, i, n, Lanes.sum(c0)));
+        y.set(LE.FLOAT, y0 + 2 * ys + 4, tail(w, p1, x, xc, i, n, Lanes.sum(c1)));
+        y.set(LE.FLOAT, y0 + 2 * ys + 8, tail(w, p2, x, xc, i, n, Lanes.sum(c2)));
+        y.set(LE.FLOAT, y0 + 2 * ys + 12, tail(w, p3, x, xc, i, n, Lanes.sum(c3)));
+        y.set(LE.FLOAT, y0 + 3 * ys, tail(w, p0, x, xd, i, n, Lanes.sum(d0)));
+        y.set(LE.FLOAT, y0 + 3 * ys + 4, tail(w, p1, x, xd, i, n, Lanes.sum(d1)));
+        y.set(LE.FLOAT, y0 + 3 * ys + 8, tail(w, p2, x, xd, i, n, Lanes.sum(d2)));
+        y.set(LE.FLOAT, y0 + 3 * ys + 12, tail(w, p3, x, xd, i, n, Lanes.sum(d3)));
+    }
+
+    /** Rows at {@code p0..p3} × one vector at {@code x0}; y[r] at {@code y0 + 4r}. */
+    static void r4v1(MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0, int n,
+            MemorySegment y, long y0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            long k = 4L * i;
+            FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + k, LITTLE);
+            a0 = FloatVector.fromMemorySegment(F, w, p0 + k, LITTLE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, p1 + k, LITTLE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, p2 + k, LITTLE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, p3 + k, LITTLE).fma(xv, a3);
+        }
+        y.set(LE.FLOAT, y0, tail(w, p0, x, x0, i, n, Lanes.sum(a0)));
+        y.set(LE.FLOAT, y0 + 4, tail(w, p1, x, x0, i, n, Lanes.sum(a1)));
+        y.set(LE.FLOAT, y0 + 8, tail(w, p2, x, x0, i, n, Lanes.sum(a2)));
+        y.set(LE.FLOAT, y0 + 12, tail(w, p3, x, x0, i, n, Lanes.sum(a3)));
+    }
+
+    /** One row at {@code p} × vectors at {@code x0 + v·xs} (v &lt; 4); y[v] at {@code y0 + v·ys}. */
+    static void r1v4(MemorySegment w, long p, MemorySegment x, long x0, long xs, int n,
+            MemorySegment y, long y0, long ys) {
+        FloatVector a = FloatVector.zero(F), b = a, c = a, d = a;
+        long xa = x0, xb = x0 + xs, xc = x0 + 2 * xs, xd = x0 + 3 * xs;
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            long k = 4L * i;
+            FloatVector wv = FloatVector.fromMemorySegment(F, w, p + k, LITTLE);
+            a = wv.fma(FloatVector.fromMemorySegment(F, x, xa + k, LITTLE), a);
+            b = wv.fma(FloatVector.fromMemorySegment(F, x, xb + k, LITTLE), b);
+            c = wv.fma(FloatVector.fromMemorySegment(F, x, xc + k, LITTLE), c);
+            d = wv.fma(FloatVector.fromMemorySegment(F, x, xd + k, LITTLE), d);
+        }
+        y.set(LE.FLOAT, y0, tail(w, p, x, xa, i, n, Lanes.sum(a)));
+        y.set(LE.FLOAT, y0 + ys, tail(w, p, x, xb, i, n, Lanes.sum(b)));
+        y.set(LE.FLOAT, y0 + 2 * ys, tail(w, p, x, xc, i, n, Lanes.sum(c)));
+        y.set(LE.FLOAT, y0 + 3 * ys, tail(w, p, x, xd, i, n, Lanes.sum(d)));
+    }
+
+    /** One row at {@code p} × one vector at {@code x0}. */
+    static float r1v1(MemorySegment w, long p, MemorySegment x, long x0, int n) {
+        FloatVector a = FloatVector.zero(F);
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            long k = 4L * i;
+            a = FloatVector.fromMemorySegment(F, w, p + k, LITTLE).fma(FloatVector.fromMemorySegment(F, x, x0 + k, LITTLE), a);
+        }
+        return tail(w, p, x, x0, i, n, Lanes.sum(a));
+    }
+
+    /**
+     * {@link #r4v1} on four Q8_0 rows (byte offsets {@code p0..p3} in {@code w}) dequantized in
+     * registers exactly as {@link #dequantizeQ8_0} does (w = q·d, one float product), so the
+     * result is bit-identical to the panel path; one vector needs no panel (single-session decode).
+     */
+    static void q8r4v1(MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0, int blocks,
+            MemorySegment y, long y0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = 34L * blk;
+            FloatVector d0 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p0 + o)));
+            FloatVector d1 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p1 + o)));
+            FloatVector d2 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p2 + o)));
+            FloatVector d3 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p3 + o)));
+            for (int c = 0; c < 32; c += L) {
+                long q = o + 2 + c;
+                FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 128L * blk + 4L * c, LITTLE);
+                a0 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p0 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p0 + q, LITTLE)).castShape(F, 0)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p1 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p1 + q, LITTLE)).castShape(F, 0)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p2 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p2 + q, LITTLE)).castShape(F, 0)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p3 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p3 + q, LITTLE)).castShape(F, 0)).mul(d3).fma(xv, a3);
+            }
+        }
+        y.set(LE.FLOAT, y0, Lanes.sum(a0));
+        y.set(LE.FLOAT, y0 + 4, Lanes.sum(a1));
+        y.set(LE.FLOAT, y0 + 8, Lanes.sum(a2));
+        y.set(LE.FLOAT, y0 + 12, Lanes.sum(a3));
+    }
+
+    /**
+     * {@link #r4v1} on four Q4_0 rows dequantized in registers as {@link #dequantizeQ4_0} does.
+     * The k chunks go in k order: first the low nibbles (elements 0..15), then the high ones
+     * (16..31), so the per-pair chain is the panel path's at every width.
+     */
+    static void q4r4v1(MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0, int blocks,
+            MemorySegment y, long y0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = 18L * blk;
+            FloatVector d0 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p0 + o)));
+            FloatVector d1 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p1 + o)));
+            FloatVector d2 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p2 + o)));
+            FloatVector d3 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p3 + o)));
+            for (int half = 0; half < 2; half++) {
+                int shift = 4 * half;
+                for (int c = 0; c < 16; c += L) {
+                    long q = o + 2 + c;
+                    FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 128L * blk + 64L * half + 4L * c, LITTLE);
+                    a0 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p0 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p0 + q, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d0).fma(xv, a0);
+                    a1 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p1 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p1 + q, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d1).fma(xv, a1);
+                    a2 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p2 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p2 + q, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d2).fma(xv, a2);
+                    a3 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p3 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p3 + q, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d3).fma(xv, a3);
+                }
+            }
+        }
+        y.set(LE.FLOAT, y0, Lanes.sum(a0));
+        y.set(LE.FLOAT, y0 + 4, Lanes.sum(a1));
+        y.set(LE.FLOAT, y0 + 8, Lanes.sum(a2));
+        y.set(LE.FLOAT, y0 + 12, Lanes.sum(a3));
+    }
+
+    /** One Q8_0 row at {@code p} × one vector, dequantized in registers as {@link #q8r4v1} does. */
+    static float q8r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
+        FloatVector a = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = p + 34L * blk;
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, o)));
+            for (int c = 0; c < 32; c += L) {
+                FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 128L * blk + 4L * c, LITTLE);
+                a = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE)).castShape(F, 0)).mul(d).fma(xv, a);
+            }
+        }
+        return Lanes.sum(a);
+    }
+
+    /** One Q4_0 row at {@code p} × one vector, dequantized in registers as {@link #q4r4v1} does (k order). */
+    static float q4r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
+        FloatVector a = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = p + 18L * blk;
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, o)));
+            for (int half = 0; half < 2; half++) {
+                int shift = 4 * half;
+                for (int c = 0; c < 16; c += L) {
+                    FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 128L * blk + 64L * half + 4L * c, LITTLE);
+                    a = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d).fma(xv, a);
+                }
+            }
+        }
+        return Lanes.sum(a);
+    }
+
+    /** The scalar tail of one pair: s = fma(w[k], x[k], s) for k in [from, n), in order. */
+    private static float tail(MemorySegment w, long p, MemorySegment x, long x0, int from, int n, float s) {
+        for (int k = from; k < n; k++) {
+            s = Math.fma(w.get(LE.FLOAT, p + 4L * k), x.get(LE.FLOAT, x0 + 4L * k), s);
+        }
+        return s;
+    }
+
+    /**
+     * One Q8_0 row of {@code blocks} blocks as floats w_j = d · q_j (one float product, as the
+     * codec dequantizes) into {@code out} from byte {@code o}.
+     * <pre>  block: [d: f16][q0 .. q31: int8]  </pre>
+     */
+    static void dequantizeQ8_0(MemorySegment w, long row, int blocks, MemorySegment out, long o) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long p = row + 34L * blk;
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p)));
+            long ob = o + 128L * blk;
+            for (int c = 0; c < 32; c += L) {
+                ByteVector q = PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED)
+                        : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
+                ((FloatVector) q.castShape(F, 0)).mul(d).intoMemorySegment(out, ob + 4L * c, LITTLE);
+            }
+        }
+    }
+
+    /**
+     * One Q4_0 row as floats w_j = (nibble_j − 8) · d (exact nibble − 8, then one float product,
+     * as the codec dequantizes) into {@code out} from byte {@code o}.
+     * <pre>  block: [d: f16][16 bytes: low nibble = element j, high nibble = element j+16]  </pre>
+     */
+    static void dequantizeQ4_0(MemorySegment w, long row, int blocks, MemorySegment out, long o) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long p = row + 18L * blk;
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p)));
+            long ob = o + 128L * blk;
+            for (int c = 0; c < 16; c += L) {
+                ByteVector packed = PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED)
+                        : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
+                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
+                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
+                lo.sub(8f).mul(d).intoMemorySegment(out, ob + 4L * c, LITTLE);
+                hi.sub(8f).mul(d).intoMemorySegment(out, ob + 64 + 4L * c, LITTLE);
+            }
+        }
+    }
+}
