@@ -145,68 +145,7 @@ final class BatchTiles {
         return tail(w, p, x, x0, i, n, Lanes.sum(a));
     }
 
-    /**
-     * {@link #r4v1} on four Q8_0 rows (byte offsets {@code p0..p3} in {@code w}) dequantized in
-     * registers exactly as {@link #dequantizeQ8_0} does (w = q·d, one float product), so the
-     * result is bit-identical to the panel path; one vector needs no panel (single-session decode).
-     */
-    static void q8r4v1(MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0, int blocks,
-            MemorySegment y, long y0) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int blk = 0; blk < blocks; blk++) {
-            long o = 34L * blk;
-            FloatVector d0 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p0 + o)));
-            FloatVector d1 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p1 + o)));
-            FloatVector d2 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p2 + o)));
-            FloatVector d3 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p3 + o)));
-            for (int c = 0; c < 32; c += L) {
-                long q = o + 2 + c;
-                FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 128L * blk + 4L * c, LITTLE);
-                a0 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p0 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p0 + q, LITTLE)).castShape(F, 0)).mul(d0).fma(xv, a0);
-                a1 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p1 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p1 + q, LITTLE)).castShape(F, 0)).mul(d1).fma(xv, a1);
-                a2 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p2 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p2 + q, LITTLE)).castShape(F, 0)).mul(d2).fma(xv, a2);
-                a3 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p3 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p3 + q, LITTLE)).castShape(F, 0)).mul(d3).fma(xv, a3);
-            }
-        }
-        y.set(LE.FLOAT, y0, Lanes.sum(a0));
-        y.set(LE.FLOAT, y0 + 4, Lanes.sum(a1));
-        y.set(LE.FLOAT, y0 + 8, Lanes.sum(a2));
-        y.set(LE.FLOAT, y0 + 12, Lanes.sum(a3));
-    }
-
-    /**
-     * {@link #r4v1} on four Q4_0 rows dequantized in registers as {@link #dequantizeQ4_0} does.
-     * The k chunks go in k order: first the low nibbles (elements 0..15), then the high ones
-     * (16..31), so the per-pair chain is the panel path's at every width.
-     */
-    static void q4r4v1(MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0, int blocks,
-            MemorySegment y, long y0) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int blk = 0; blk < blocks; blk++) {
-            long o = 18L * blk;
-            FloatVector d0 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p0 + o)));
-            FloatVector d1 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p1 + o)));
-            FloatVector d2 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p2 + o)));
-            FloatVector d3 = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p3 + o)));
-            for (int half = 0; half < 2; half++) {
-                int shift = 4 * half;
-                for (int c = 0; c < 16; c += L) {
-                    long q = o + 2 + c;
-                    FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 128L * blk + 64L * half + 4L * c, LITTLE);
-                    a0 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p0 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p0 + q, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d0).fma(xv, a0);
-                    a1 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p1 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p1 + q, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d1).fma(xv, a1);
-                    a2 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p2 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p2 + q, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d2).fma(xv, a2);
-                    a3 = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p3 + q, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, p3 + q, LITTLE)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F).castShape(F, 0)).sub(8f).mul(d3).fma(xv, a3);
-                }
-            }
-        }
-        y.set(LE.FLOAT, y0, Lanes.sum(a0));
-        y.set(LE.FLOAT, y0 + 4, Lanes.sum(a1));
-        y.set(LE.FLOAT, y0 + 8, Lanes.sum(a2));
-        y.set(LE.FLOAT, y0 + 12, Lanes.sum(a3));
-    }
-
-    /** One Q8_0 row at {@code p} × one vector, dequantized in registers as {@link #q8r4v1} does. */
+    /** One Q8_0 row at {@code p} × one vector, dequantized in registers exactly as {@link #dequantizeQ8_0} does (w = q·d, one float product). */
     static float q8r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
         FloatVector a = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
@@ -220,7 +159,7 @@ final class BatchTiles {
         return Lanes.sum(a);
     }
 
-    /** One Q4_0 row at {@code p} × one vector, dequantized in registers as {@link #q4r4v1} does (k order). */
+    /** One Q4_0 row at {@code p} × one vector, dequantized in registers exactly as {@link #dequantizeQ4_0} does (k order). */
     static float q4r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
         FloatVector a = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {

@@ -120,16 +120,6 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                     }
                     continue;
                 }
-                if (b == 1 && n == R) {
-                    // one vector: decode in registers, no panel round trip (same products, same order)
-                    long r0 = wm.row(r), r1 = wm.row(r + 1), r2 = wm.row(r + 2), r3 = wm.row(r + 3);
-                    if (t == DType.Q8_0) {
-                        BatchTiles.q8r4v1(base, r0, r1, r2, r3, xs, xOff, cols / 32, ys, yOff + 4L * r);
-                    } else {
-                        BatchTiles.q4r4v1(base, r0, r1, r2, r3, xs, xOff, cols / 32, ys, yOff + 4L * r);
-                    }
-                    continue;
-                }
                 for (int i = 0; i < n; i++) {
                     p[i] = t == DType.F32 ? wm.row(r + i) : i * xStride;
                     if (t == DType.Q8_0) {
