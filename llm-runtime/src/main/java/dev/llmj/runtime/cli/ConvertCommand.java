@@ -65,6 +65,9 @@ final class ConvertCommand implements Callable<Integer> {
         if (outDir == null || !Files.isDirectory(outDir)) {
             throw new IllegalArgumentException("output directory does not exist: " + outDir);
         }
+        if (Files.isDirectory(output)) {
+            throw new IllegalArgumentException("--output " + output + " is a directory; give a file name");
+        }
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new IllegalArgumentException("--output is the input file " + input + "; choose another name");
         }

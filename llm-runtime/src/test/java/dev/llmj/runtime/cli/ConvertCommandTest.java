@@ -86,6 +86,9 @@ class ConvertCommandTest {
         assertOneLineError(CliRunner.run("convert", "--input", model.toString(), "--output",
                 tmp.resolve("no/such/dir/out.gguf").toString()), 1, "llm convert: output directory does not exist");
 
+        assertOneLineError(CliRunner.run("convert", "--input", model.toString(), "--output", tmp.toString()),
+                1, "llm convert: --output " + tmp + " is a directory");
+
         Path gguf = SharedAssets.require("reference/quants/kq-f32.gguf");
         assertOneLineError(CliRunner.run("convert", "--input", gguf.toString(), "--output", out, "--tokenizer",
                 lonely.toString()), 1, "llm convert: --tokenizer applies to llama2.c checkpoints");
