@@ -3,8 +3,6 @@ package dev.llmj.runtime.model;
 import dev.llmj.kernels.Kernels;
 import dev.llmj.rope.attention.Attention;
 import dev.llmj.rope.attention.ParallelFor;
-import dev.llmj.tensor.Tensor;
-import dev.llmj.tensor.quant.Codecs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,16 +32,8 @@ public final class BatchDecoder implements AutoCloseable {
     private final ParallelFor parallel;
     private final int maxSessions;
     private final Arena arena;
-    private final MemorySegment x;
-    private final MemorySegment xb;
-    private final MemorySegment q;
-    private final MemorySegment kNew;
-    private final MemorySegment vNew;
-    private final MemorySegment att;
-    private final MemorySegment gate;
-    private final MemorySegment up;
+    private final Activations a;
     private final MemorySegment logits;
-    private final float[] embedRow;
 
     public BatchDecoder(Model model, int maxSessions) {
         if (maxSessions < 1) {
@@ -56,21 +46,8 @@ public final class BatchDecoder implements AutoCloseable {
         this.parallel = (count, body) -> k.executor().parallelFor(count, body);
         this.maxSessions = maxSessions;
         this.arena = Arena.ofShared();
-        long b = maxSessions;
-        this.x = floats(b * c.dim());
-        this.xb = floats(b * Math.max(c.dim(), c.queryDim()));
-        this.q = floats(b * c.queryDim());
-        this.kNew = floats(b * c.kvDim());
-        this.vNew = floats(b * c.kvDim());
-        this.att = floats(b * c.queryDim());
-        this.gate = floats(b * c.hiddenDim());
-        this.up = floats(b * c.hiddenDim());
-        this.logits = floats(b * c.vocabSize());
-        this.embedRow = new float[c.dim()];
-    }
-
-    private MemorySegment floats(long n) {
-        return arena.allocate(n * Float.BYTES, Tensor.ALIGNMENT);
+        this.a = new Activations(model, arena, maxSessions);
+        this.logits = Activations.floats(arena, (long) maxSessions * c.vocabSize());
     }
 
     public int maxSessions() {
@@ -129,63 +106,37 @@ public final class BatchDecoder implements AutoCloseable {
     private void run(List<Session> sessions, int[] ids) {
         int b = sessions.size();
         int dim = c.dim();
-        for (int i = 0; i < b; i++) {
-            Tensor e = w.tokenEmbedding();
-            Codecs.forType(e.dtype()).dequantize(e.base(), e.rowOffset(ids[i]), embedRow, 0, dim);
-            MemorySegment.copy(embedRow, 0, x, ValueLayout.JAVA_FLOAT, (long) i * dim * Float.BYTES, dim);
-        }
+        a.embed(ids, 0, b);
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
-            normRows(lw.attnNorm(), b);
-            k.gemvBatchF32(lw.wq(), xb, 0, b, q, 0);
-            k.gemvBatchF32(lw.wk(), xb, 0, b, kNew, 0);
-            k.gemvBatchF32(lw.wv(), xb, 0, b, vNew, 0);
+            a.normRows(lw.attnNorm(), b);
+            k.gemvBatchF32(lw.wq(), a.xb, 0, b, a.q, 0);
+            k.gemvBatchF32(lw.wk(), a.xb, 0, b, a.kNew, 0);
+            k.gemvBatchF32(lw.wv(), a.xb, 0, b, a.vNew, 0);
+            if (lw.bq() != null) {
+                a.addBias(a.q, lw.bq(), b, c.queryDim());
+                a.addBias(a.kNew, lw.bk(), b, c.kvDim());
+                a.addBias(a.vNew, lw.bv(), b, c.kvDim());
+            }
             for (int i = 0; i < b; i++) {
-                if (lw.bq() != null) {
-                    addRow(q, i, lw.bq(), c.queryDim());
-                    addRow(kNew, i, lw.bk(), c.kvDim());
-                    addRow(vNew, i, lw.bv(), c.kvDim());
-                }
                 Session s = sessions.get(i);
-                Attention.forward(s.rope(), s.caches()[l], row(q, i, c.queryDim()), row(kNew, i, c.kvDim()),
-                        row(vNew, i, c.kvDim()), s.length(), 1, row(att, i, c.queryDim()), parallel);
+                Attention.forward(s.rope(), s.caches()[l], row(a.q, i, c.queryDim()), row(a.kNew, i, c.kvDim()),
+                        row(a.vNew, i, c.kvDim()), s.length(), 1, row(a.att, i, c.queryDim()), parallel);
             }
-            k.gemvBatchF32(lw.wo(), att, 0, b, xb, 0);
-            for (int i = 0; i < b; i++) {
-                long off = (long) i * dim * Float.BYTES;
-                k.add(x, off, x, off, xb, off, dim);
-            }
-            normRows(lw.ffnNorm(), b);
-            k.gemvBatchF32(lw.ffnGate(), xb, 0, b, gate, 0);
-            k.gemvBatchF32(lw.ffnUp(), xb, 0, b, up, 0);
-            for (int i = 0; i < b; i++) {
-                long off = (long) i * c.hiddenDim() * Float.BYTES;
-                k.swiglu(gate, off, gate, off, up, off, c.hiddenDim());
-            }
-            k.gemvBatchF32(lw.ffnDown(), gate, 0, b, xb, 0);
-            for (int i = 0; i < b; i++) {
-                long off = (long) i * dim * Float.BYTES;
-                k.add(x, off, x, off, xb, off, dim);
-            }
+            k.gemvBatchF32(lw.wo(), a.att, 0, b, a.xb, 0);
+            k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);
+            a.normRows(lw.ffnNorm(), b);
+            k.gemvBatchF32(lw.ffnGate(), a.xb, 0, b, a.gate, 0);
+            k.gemvBatchF32(lw.ffnUp(), a.xb, 0, b, a.up, 0);
+            k.swiglu(a.gate, 0, a.gate, 0, a.up, 0, b * c.hiddenDim());
+            k.gemvBatchF32(lw.ffnDown(), a.gate, 0, b, a.xb, 0);
+            k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);
         }
-        normRows(w.outputNorm(), b);
-        k.gemvBatchF32(w.output(), xb, 0, b, logits, 0);
+        a.normRows(w.outputNorm(), b);
+        k.gemvBatchF32(w.output(), a.xb, 0, b, logits, 0);
         for (int i = 0; i < b; i++) {
             sessions.get(i).recordDecoded(ids[i]);
         }
-    }
-
-    private void normRows(Tensor weight, int b) {
-        int dim = c.dim();
-        for (int r = 0; r < b; r++) {
-            long off = (long) r * dim * Float.BYTES;
-            k.rmsnorm(xb, off, x, off, weight.base(), weight.byteOffset(), dim, c.normEps());
-        }
-    }
-
-    private void addRow(MemorySegment rows, int r, Tensor bias, int width) {
-        long off = (long) r * width * Float.BYTES;
-        k.add(rows, off, rows, off, bias.base(), bias.byteOffset(), width);
     }
 
     private static MemorySegment row(MemorySegment s, int r, int width) {

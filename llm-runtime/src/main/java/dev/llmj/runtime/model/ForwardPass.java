@@ -6,10 +6,8 @@ import dev.llmj.rope.attention.Attention;
 import dev.llmj.rope.attention.KvCache;
 import dev.llmj.rope.attention.ParallelFor;
 import dev.llmj.tensor.Tensor;
-import dev.llmj.tensor.quant.Codecs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * The transformer's arithmetic for a batch of consecutive tokens, on off-heap scratch owned by one
@@ -33,16 +31,8 @@ final class ForwardPass {
     private final Kernels k;
     private final ParallelFor parallel;
     private final int maxBatch;
-    private final MemorySegment x;
-    private final MemorySegment xb;
-    private final MemorySegment q;
-    private final MemorySegment kNew;
-    private final MemorySegment vNew;
-    private final MemorySegment att;
-    private final MemorySegment gate;
-    private final MemorySegment up;
+    private final Activations a;
     private final MemorySegment logits;
-    private final float[] embedRow;
 
     ForwardPass(Model model, Arena arena, int maxBatch) {
         this.c = model.config();
@@ -50,20 +40,8 @@ final class ForwardPass {
         this.k = model.kernels();
         this.parallel = (count, body) -> k.executor().parallelFor(count, body);
         this.maxBatch = maxBatch;
-        this.x = floats(arena, (long) maxBatch * c.dim());
-        this.xb = floats(arena, (long) maxBatch * Math.max(c.dim(), c.queryDim()));
-        this.q = floats(arena, (long) maxBatch * c.queryDim());
-        this.kNew = floats(arena, (long) maxBatch * c.kvDim());
-        this.vNew = floats(arena, (long) maxBatch * c.kvDim());
-        this.att = floats(arena, (long) maxBatch * c.queryDim());
-        this.gate = floats(arena, (long) maxBatch * c.hiddenDim());
-        this.up = floats(arena, (long) maxBatch * c.hiddenDim());
-        this.logits = floats(arena, (long) Math.min(maxBatch, LOGIT_ROWS) * c.vocabSize());
-        this.embedRow = new float[c.dim()];
-    }
-
-    private static MemorySegment floats(Arena arena, long n) {
-        return arena.allocate(n * Float.BYTES, Tensor.ALIGNMENT);
+        this.a = new Activations(model, arena, maxBatch);
+        this.logits = Activations.floats(arena, (long) Math.min(maxBatch, LOGIT_ROWS) * c.vocabSize());
     }
 
     int maxBatch() {
@@ -79,39 +57,39 @@ final class ForwardPass {
              boolean allLogits, LogitsSink sink) {
         assert n >= 1 && n <= maxBatch;
         int dim = c.dim();
-        embed(ids, from, n);
+        a.embed(ids, from, n);
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
-            normRows(x, lw.attnNorm(), n);
-            matmul(lw.wq(), xb, n, q);
-            matmul(lw.wk(), xb, n, kNew);
-            matmul(lw.wv(), xb, n, vNew);
+            a.normRows(lw.attnNorm(), n);
+            matmul(lw.wq(), a.xb, n, a.q);
+            matmul(lw.wk(), a.xb, n, a.kNew);
+            matmul(lw.wv(), a.xb, n, a.vNew);
             if (lw.bq() != null) {
-                addBias(q, lw.bq(), n, c.queryDim());
-                addBias(kNew, lw.bk(), n, c.kvDim());
-                addBias(vNew, lw.bv(), n, c.kvDim());
+                a.addBias(a.q, lw.bq(), n, c.queryDim());
+                a.addBias(a.kNew, lw.bk(), n, c.kvDim());
+                a.addBias(a.vNew, lw.bv(), n, c.kvDim());
             }
-            Attention.forward(rope, caches[l], slice(q, n, c.queryDim()), slice(kNew, n, c.kvDim()),
-                    slice(vNew, n, c.kvDim()), startPos, n, slice(att, n, c.queryDim()), parallel);
-            matmul(lw.wo(), att, n, xb);
-            k.add(x, 0, x, 0, xb, 0, n * dim);
+            Attention.forward(rope, caches[l], slice(a.q, n, c.queryDim()), slice(a.kNew, n, c.kvDim()),
+                    slice(a.vNew, n, c.kvDim()), startPos, n, slice(a.att, n, c.queryDim()), parallel);
+            matmul(lw.wo(), a.att, n, a.xb);
+            k.add(a.x, 0, a.x, 0, a.xb, 0, n * dim);
 
-            normRows(x, lw.ffnNorm(), n);
-            matmul(lw.ffnGate(), xb, n, gate);
-            matmul(lw.ffnUp(), xb, n, up);
-            k.swiglu(gate, 0, gate, 0, up, 0, n * c.hiddenDim());
-            matmul(lw.ffnDown(), gate, n, xb);
-            k.add(x, 0, x, 0, xb, 0, n * dim);
+            a.normRows(lw.ffnNorm(), n);
+            matmul(lw.ffnGate(), a.xb, n, a.gate);
+            matmul(lw.ffnUp(), a.xb, n, a.up);
+            k.swiglu(a.gate, 0, a.gate, 0, a.up, 0, n * c.hiddenDim());
+            matmul(lw.ffnDown(), a.gate, n, a.xb);
+            k.add(a.x, 0, a.x, 0, a.xb, 0, n * dim);
         }
         int first = allLogits ? 0 : n - 1;
         for (int r0 = first; r0 < n; r0 += LOGIT_ROWS) {
             int rows = Math.min(LOGIT_ROWS, n - r0);
             for (int r = 0; r < rows; r++) {
                 long off = (long) (r0 + r) * dim * Float.BYTES;
-                k.rmsnorm(xb, (long) r * dim * Float.BYTES, x, off, w.outputNorm().base(), w.outputNorm().byteOffset(),
-                        dim, c.normEps());
+                k.rmsnorm(a.xb, (long) r * dim * Float.BYTES, a.x, off, w.outputNorm().base(),
+                        w.outputNorm().byteOffset(), dim, c.normEps());
             }
-            matmul(w.output(), xb, rows, logits);
+            matmul(w.output(), a.xb, rows, logits);
             for (int r = 0; r < rows; r++) {
                 sink.accept(startPos + r0 + r, logits, (long) r * c.vocabSize() * Float.BYTES);
             }
@@ -132,31 +110,6 @@ final class ForwardPass {
             k.gemvBatchF32(weight, in, 0, 1, out, 0);
         } else {
             k.gemm(weight, in, 0, n, out, 0);
-        }
-    }
-
-    private void embed(int[] ids, int from, int n) {
-        Tensor e = w.tokenEmbedding();
-        var codec = Codecs.forType(e.dtype());
-        for (int i = 0; i < n; i++) {
-            codec.dequantize(e.base(), e.rowOffset(ids[from + i]), embedRow, 0, c.dim());
-            MemorySegment.copy(embedRow, 0, x, ValueLayout.JAVA_FLOAT, (long) i * c.dim() * Float.BYTES, c.dim());
-        }
-    }
-
-    /** xb[r] = rmsnorm(x[r]) ⊙ weight for each of the n rows. */
-    private void normRows(MemorySegment src, Tensor weight, int n) {
-        int dim = c.dim();
-        for (int r = 0; r < n; r++) {
-            long off = (long) r * dim * Float.BYTES;
-            k.rmsnorm(xb, off, src, off, weight.base(), weight.byteOffset(), dim, c.normEps());
-        }
-    }
-
-    private void addBias(MemorySegment rows, Tensor bias, int n, int width) {
-        for (int r = 0; r < n; r++) {
-            long off = (long) r * width * Float.BYTES;
-            k.add(rows, off, rows, off, bias.base(), bias.byteOffset(), width);
         }
     }
 
