@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmj.runtime.model.BatchDecoder;
 import dev.llmj.runtime.model.Model;
 import dev.llmj.runtime.model.Session;
+import dev.llmj.runtime.sampling.Sampler;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -77,7 +78,7 @@ final class BenchCommand implements Callable<Integer> {
                     long t1 = System.nanoTime();
                     for (int i = 0; i < genTokens; i++) {
                         float[] logits = s.append(token);
-                        token = argmax(logits);
+                        token = Sampler.argmax(logits);
                     }
                     d = genTokens / ((System.nanoTime() - t1) / 1e9);
                 }
@@ -146,23 +147,13 @@ final class BenchCommand implements Callable<Integer> {
             for (int step = 0; step < genTokens; step++) {
                 float[][] logits = decoder.step(sessions, ids);
                 for (int i = 0; i < b; i++) {
-                    ids[i] = argmax(logits[i]);
+                    ids[i] = Sampler.argmax(logits[i]);
                 }
             }
             return (double) b * genTokens / ((System.nanoTime() - t0) / 1e9);
         } finally {
             sessions.forEach(Session::close);
         }
-    }
-
-    private static int argmax(float[] l) {
-        int best = 0;
-        for (int i = 1; i < l.length; i++) {
-            if (l[i] > l[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     static double median(double[] v) {

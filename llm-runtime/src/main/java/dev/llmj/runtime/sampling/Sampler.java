@@ -91,7 +91,8 @@ public final class Sampler {
         }
     }
 
-    static int argmax(float[] l) {
+    /** Index of the largest logit, the lowest index on ties. */
+    public static int argmax(float[] l) {
         int best = 0;
         for (int i = 1; i < l.length; i++) {
             if (l[i] > l[best]) {
