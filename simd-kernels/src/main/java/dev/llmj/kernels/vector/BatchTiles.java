@@ -37,9 +37,9 @@ final class BatchTiles {
     private static final boolean PADDED = VectorWidths.B_PER_F_PADDED;
     private static final VectorMask<Byte> USED = VectorWidths.B_PER_F_USED;
 
-    /** Rows at {@code p0..p3} × vectors at {@code x0 + v·xs} (v &lt; 4); y[v][r] at {@code y0 + v·ys + 4r}. */
+    /** Rows at {@code p0..p3} × vectors at {@code x0 + v·xs} (v &lt; 4), accumulators to {@code acc} for {@link #finish}. */
     static void r4v4(MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0, long xs, int n,
-            MemorySegment y, long y0, long ys) {
+            float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
@@ -74,27 +74,87 @@ final class BatchTiles {
             d2 = w2.fma(xv, d2);
             d3 = w3.fma(xv, d3);
         }
-        y.set(LE.FLOAT, y0, tail(w, p0, x, xa, i, n, Lanes.sum(a0)));
-        y.set(LE.FLOAT, y0 + 4, tail(w, p1, x, xa, i, n, Lanes.sum(a1)));
-        y.set(LE.FLOAT, y0 + 8, tail(w, p2, x, xa, i, n, Lanes.sum(a2)));
-        y.set(LE.FLOAT, y0 + 12, tail(w, p3, x, xa, i, n, Lanes.sum(a3)));
-        y.set(LE.FLOAT, y0 + ys, tail(w, p0, x, xb, i, n, Lanes.sum(b0)));
-        y.set(LE.FLOAT, y0 + ys + 4, tail(w, p1, x, xb, i, n, Lanes.sum(b1)));
-        y.set(LE.FLOAT, y0 + ys + 8, tail(w, p2, x, xb, i, n, Lanes.sum(b2)));
-        y.set(LE.FLOAT, y0 + ys + 12, tail(w, p3, x, xb, i, n, Lanes.sum(b3)));
-        y.set(LE.FLOAT, y0 + 2 * ys, tail(w, p0, x, xc, i, n, Lanes.sum(c0)));
-        y.set(LE.FLOAT, y0 + 2 * ys + 4, tail(w, p1, x, xc, i, n, Lanes.sum(c1)));
-        y.set(LE.FLOAT, y0 + 2 * ys + 8, tail(w, p2, x, xc, i, n, Lanes.sum(c2)));
-        y.set(LE.FLOAT, y0 + 2 * ys + 12, tail(w, p3, x, xc, i, n, Lanes.sum(c3)));
-        y.set(LE.FLOAT, y0 + 3 * ys, tail(w, p0, x, xd, i, n, Lanes.sum(d0)));
-        y.set(LE.FLOAT, y0 + 3 * ys + 4, tail(w, p1, x, xd, i, n, Lanes.sum(d1)));
-        y.set(LE.FLOAT, y0 + 3 * ys + 8, tail(w, p2, x, xd, i, n, Lanes.sum(d2)));
-        y.set(LE.FLOAT, y0 + 3 * ys + 12, tail(w, p3, x, xd, i, n, Lanes.sum(d3)));
+        // the accumulators spill to acc and the caller sums them with finish(): summing them here
+        // made r4v4 exceed C2's node budget, whose late intrinsics then failed, boxing every vector
+        // of the loop (11 MB of garbage per batched GEMV, 4× slower)
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+        b0.intoArray(acc, 4 * L);
+        b1.intoArray(acc, 5 * L);
+        b2.intoArray(acc, 6 * L);
+        b3.intoArray(acc, 7 * L);
+        c0.intoArray(acc, 8 * L);
+        c1.intoArray(acc, 9 * L);
+        c2.intoArray(acc, 10 * L);
+        c3.intoArray(acc, 11 * L);
+        d0.intoArray(acc, 12 * L);
+        d1.intoArray(acc, 13 * L);
+        d2.intoArray(acc, 14 * L);
+        d3.intoArray(acc, 15 * L);
     }
 
-    /** Rows at {@code p0..p3} × one vector at {@code x0}; y[r] at {@code y0 + 4r}. */
+    /**
+     * Rows at {@code p0, p1} × vectors at {@code x0 + v·xs} (v &lt; 8), accumulators to {@code acc}
+     * for {@link #finish}: every weight chunk is loaded once for all eight vectors, where two 4 × 4
+     * tiles load it twice (the second time from L1, but the first pass stalls on memory alone).
+     */
+    static void r2v8(MemorySegment w, long p0, long p1, MemorySegment x, long x0, long xs, int n, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+        FloatVector e0 = a0, e1 = a0, f0 = a0, f1 = a0, g0 = a0, g1 = a0, h0 = a0, h1 = a0;
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += L) {
+            long k = 4L * i;
+            long xk = x0 + k;
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, p0 + k, LITTLE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, p1 + k, LITTLE);
+            FloatVector xa = FloatVector.fromMemorySegment(F, x, xk, LITTLE);
+            a0 = w0.fma(xa, a0);
+            a1 = w1.fma(xa, a1);
+            FloatVector xb = FloatVector.fromMemorySegment(F, x, xk + xs, LITTLE);
+            b0 = w0.fma(xb, b0);
+            b1 = w1.fma(xb, b1);
+            FloatVector xc = FloatVector.fromMemorySegment(F, x, xk + 2 * xs, LITTLE);
+            c0 = w0.fma(xc, c0);
+            c1 = w1.fma(xc, c1);
+            FloatVector xd = FloatVector.fromMemorySegment(F, x, xk + 3 * xs, LITTLE);
+            d0 = w0.fma(xd, d0);
+            d1 = w1.fma(xd, d1);
+            FloatVector xe = FloatVector.fromMemorySegment(F, x, xk + 4 * xs, LITTLE);
+            e0 = w0.fma(xe, e0);
+            e1 = w1.fma(xe, e1);
+            FloatVector xf = FloatVector.fromMemorySegment(F, x, xk + 5 * xs, LITTLE);
+            f0 = w0.fma(xf, f0);
+            f1 = w1.fma(xf, f1);
+            FloatVector xg = FloatVector.fromMemorySegment(F, x, xk + 6 * xs, LITTLE);
+            g0 = w0.fma(xg, g0);
+            g1 = w1.fma(xg, g1);
+            FloatVector xh = FloatVector.fromMemorySegment(F, x, xk + 7 * xs, LITTLE);
+            h0 = w0.fma(xh, h0);
+            h1 = w1.fma(xh, h1);
+        }
+        a0.intoArray(acc, 0 * L);
+        a1.intoArray(acc, 1 * L);
+        b0.intoArray(acc, 2 * L);
+        b1.intoArray(acc, 3 * L);
+        c0.intoArray(acc, 4 * L);
+        c1.intoArray(acc, 5 * L);
+        d0.intoArray(acc, 6 * L);
+        d1.intoArray(acc, 7 * L);
+        e0.intoArray(acc, 8 * L);
+        e1.intoArray(acc, 9 * L);
+        f0.intoArray(acc, 10 * L);
+        f1.intoArray(acc, 11 * L);
+        g0.intoArray(acc, 12 * L);
+        g1.intoArray(acc, 13 * L);
+        h0.intoArray(acc, 14 * L);
+        h1.intoArray(acc, 15 * L);
+    }
+
+    /** Rows at {@code p0..p3} × one vector at {@code x0}, accumulators to {@code acc} for {@link #finish}. */
     static void r4v1(MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0, int n,
-            MemorySegment y, long y0) {
+            float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int upper = F.loopBound(n);
         int i = 0;
@@ -106,15 +166,15 @@ final class BatchTiles {
             a2 = FloatVector.fromMemorySegment(F, w, p2 + k, LITTLE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, p3 + k, LITTLE).fma(xv, a3);
         }
-        y.set(LE.FLOAT, y0, tail(w, p0, x, x0, i, n, Lanes.sum(a0)));
-        y.set(LE.FLOAT, y0 + 4, tail(w, p1, x, x0, i, n, Lanes.sum(a1)));
-        y.set(LE.FLOAT, y0 + 8, tail(w, p2, x, x0, i, n, Lanes.sum(a2)));
-        y.set(LE.FLOAT, y0 + 12, tail(w, p3, x, x0, i, n, Lanes.sum(a3)));
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+
     }
 
-    /** One row at {@code p} × vectors at {@code x0 + v·xs} (v &lt; 4); y[v] at {@code y0 + v·ys}. */
-    static void r1v4(MemorySegment w, long p, MemorySegment x, long x0, long xs, int n,
-            MemorySegment y, long y0, long ys) {
+    /** One row at {@code p} × vectors at {@code x0 + v·xs} (v &lt; 4), accumulators to {@code acc} for {@link #finish}. */
+    static void r1v4(MemorySegment w, long p, MemorySegment x, long x0, long xs, int n, float[] acc) {
         FloatVector a = FloatVector.zero(F), b = a, c = a, d = a;
         long xa = x0, xb = x0 + xs, xc = x0 + 2 * xs, xd = x0 + 3 * xs;
         int upper = F.loopBound(n);
@@ -127,10 +187,11 @@ final class BatchTiles {
             c = wv.fma(FloatVector.fromMemorySegment(F, x, xc + k, LITTLE), c);
             d = wv.fma(FloatVector.fromMemorySegment(F, x, xd + k, LITTLE), d);
         }
-        y.set(LE.FLOAT, y0, tail(w, p, x, xa, i, n, Lanes.sum(a)));
-        y.set(LE.FLOAT, y0 + ys, tail(w, p, x, xb, i, n, Lanes.sum(b)));
-        y.set(LE.FLOAT, y0 + 2 * ys, tail(w, p, x, xc, i, n, Lanes.sum(c)));
-        y.set(LE.FLOAT, y0 + 3 * ys, tail(w, p, x, xd, i, n, Lanes.sum(d)));
+        a.intoArray(acc, 0);
+        b.intoArray(acc, L);
+        c.intoArray(acc, 2 * L);
+        d.intoArray(acc, 3 * L);
+
     }
 
     /** One row at {@code p} × one vector at {@code x0}. */
@@ -174,6 +235,32 @@ final class BatchTiles {
             }
         }
         return Lanes.sum(a);
+    }
+
+    /** Floats of accumulator scratch a tile needs: 4 × 4 accumulators of L lanes. */
+    static final int ACC_FLOATS = 16 * L;
+
+    /**
+     * Completes a tile after it ran: its accumulators, spilled to {@code acc} as [vector v][row r]
+     * (L floats each), are summed in the fixed order ({@link Lanes#sum16} for a full 4 × 4 tile)
+     * and y[v][r] = tail(sum) is stored at {@code y0 + v·ys + 4r}. A separate call from the tile
+     * on purpose (see r4v4); it takes only arrays, so nothing is boxed whether or not C2 inlines it.
+     */
+    static void finish(float[] acc, int rows, int vectors, MemorySegment w, long p0, long p1, long p2, long p3,
+            MemorySegment x, long x0, long xs, int n, MemorySegment y, long y0, long ys) {
+        int i = F.loopBound(n);
+        boolean full = rows * vectors == 16;
+        if (full) {
+            Lanes.sum16(acc, acc); // the sixteen sums land in acc[0..16)
+        }
+        for (int v = 0; v < vectors; v++) {
+            for (int r = 0; r < rows; r++) {
+                long p = r == 0 ? p0 : r == 1 ? p1 : r == 2 ? p2 : p3;
+                int pair = v * rows + r;
+                float s = full ? acc[pair] : Lanes.sum(FloatVector.fromArray(F, acc, pair * L));
+                y.set(LE.FLOAT, y0 + v * ys + 4L * r, i < n ? tail(w, p, x, x0 + v * xs, i, n, s) : s);
+            }
+        }
     }
 
     /** The scalar tail of one pair: s = fma(w[k], x[k], s) for k in [from, n), in order. */

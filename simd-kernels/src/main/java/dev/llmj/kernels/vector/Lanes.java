@@ -27,16 +27,117 @@ public final class Lanes {
         return F_LANES > shift ? VectorShuffle.fromOp(F, lane -> (lane + shift) % F_LANES) : null;
     }
 
-    /** Σ lanes of a vector of the kernels' float species, in the fixed tree order. */
+    /**
+     * Σ lanes of a vector of the kernels' float species, in the fixed tree order.
+     *
+     * <p>Every method here stays under C2's {@code MaxInlineSize} (35 bytecode bytes): a kernel
+     * calls this after its hot loop, where the call site counts as cold, and a vector passed to a
+     * method that is not inlined is boxed (two allocations per call, measured as 11 MB per batched
+     * GEMV when this was one 70-byte method).
+     */
     public static float sum(FloatVector v) {
-        if (F_LANES >= 16) {
-            v = v.add(v.rearrange(FOLD8));
+        return fold1(fold2(fold4(fold8(v)))).lane(0);
+    }
+
+    private static FloatVector fold8(FloatVector v) {
+        return F_LANES >= 16 ? v.add(v.rearrange(FOLD8)) : v;
+    }
+
+    private static FloatVector fold4(FloatVector v) {
+        return F_LANES >= 8 ? v.add(v.rearrange(FOLD4)) : v;
+    }
+
+    private static FloatVector fold2(FloatVector v) {
+        return v.add(v.rearrange(FOLD2));
+    }
+
+    private static FloatVector fold1(FloatVector v) {
+        return v.add(v.rearrange(FOLD1));
+    }
+
+    // ---- sixteen sums at once, same tree -------------------------------------------------------
+
+    /*
+     * Sixteen vectors are summed together by merging pairs of vectors level by level: at level s a
+     * vector holds 2^s partial sums in groups of g = L >> s lanes, and merging X with Y gives
+     *   out[o] = S[j·g + t] + S[j·g + t + g/2]     S = X for o < L/2, Y above; o' = o mod L/2,
+     *                                             j = o' / (g/2), t = o' mod (g/2)
+     * which is exactly the step "lane t plus lane t + g/2" that sum() performs with a rotation
+     * (same operands, same order), so every one of the sixteen results has sum()'s bits; 15
+     * merges of two permutes and an add replace 16 × log2(L) shuffles and adds.
+     */
+    private static final int LEVELS = Integer.numberOfTrailingZeros(F_LANES);
+    // index vectors of the two permutes of a merge at level s (null where L has fewer levels);
+    // static finals, not an array, so that C2 sees constants
+    private static final FloatVector LOW0 = mergeIndex(0, false), HIGH0 = mergeIndex(0, true);
+    private static final FloatVector LOW1 = mergeIndex(1, false), HIGH1 = mergeIndex(1, true);
+    private static final FloatVector LOW2 = mergeIndex(2, false), HIGH2 = mergeIndex(2, true);
+    private static final FloatVector LOW3 = mergeIndex(3, false), HIGH3 = mergeIndex(3, true);
+
+    private static FloatVector mergeIndex(int level, boolean high) {
+        if (level >= LEVELS) {
+            return null;
         }
-        if (F_LANES >= 8) {
-            v = v.add(v.rearrange(FOLD4));
+        int half = (F_LANES >> level) / 2;
+        float[] lanes = new float[F_LANES];
+        for (int o = 0; o < F_LANES; o++) {
+            int src = o < F_LANES / 2 ? 0 : F_LANES;
+            int local = o % (F_LANES / 2);
+            lanes[o] = src + (local / half) * 2 * half + local % half + (high ? half : 0);
         }
-        v = v.add(v.rearrange(FOLD2));
-        v = v.add(v.rearrange(FOLD1));
-        return v.lane(0);
+        return FloatVector.fromArray(F, lanes, 0);
+    }
+
+    /**
+     * {@code out[p] = sum(acc[p·L .. p·L + L))} for p &lt; 16, bit for bit, for kernels that spill
+     * sixteen accumulators (a 4 × 4 register tile) instead of reducing them one by one.
+     * {@code out} may be {@code acc}: every load happens before the first store. Written without
+     * helper methods: only the Vector API's own (force-inlined) calls, so no C2 inlining decision
+     * can leave a vector boxed.
+     */
+    public static void sum16(float[] acc, float[] out) {
+        FloatVector v0 = FloatVector.fromArray(F, acc, 0);
+        FloatVector v1 = FloatVector.fromArray(F, acc, F_LANES);
+        FloatVector s0 = LOW0.selectFrom(v0, v1).add(HIGH0.selectFrom(v0, v1));
+        v0 = FloatVector.fromArray(F, acc, 2 * F_LANES);
+        v1 = FloatVector.fromArray(F, acc, 3 * F_LANES);
+        FloatVector s1 = LOW0.selectFrom(v0, v1).add(HIGH0.selectFrom(v0, v1));
+        v0 = FloatVector.fromArray(F, acc, 4 * F_LANES);
+        v1 = FloatVector.fromArray(F, acc, 5 * F_LANES);
+        FloatVector s2 = LOW0.selectFrom(v0, v1).add(HIGH0.selectFrom(v0, v1));
+        v0 = FloatVector.fromArray(F, acc, 6 * F_LANES);
+        v1 = FloatVector.fromArray(F, acc, 7 * F_LANES);
+        FloatVector s3 = LOW0.selectFrom(v0, v1).add(HIGH0.selectFrom(v0, v1));
+        v0 = FloatVector.fromArray(F, acc, 8 * F_LANES);
+        v1 = FloatVector.fromArray(F, acc, 9 * F_LANES);
+        FloatVector s4 = LOW0.selectFrom(v0, v1).add(HIGH0.selectFrom(v0, v1));
+        v0 = FloatVector.fromArray(F, acc, 10 * F_LANES);
+        v1 = FloatVector.fromArray(F, acc, 11 * F_LANES);
+        FloatVector s5 = LOW0.selectFrom(v0, v1).add(HIGH0.selectFrom(v0, v1));
+        v0 = FloatVector.fromArray(F, acc, 12 * F_LANES);
+        v1 = FloatVector.fromArray(F, acc, 13 * F_LANES);
+        FloatVector s6 = LOW0.selectFrom(v0, v1).add(HIGH0.selectFrom(v0, v1));
+        v0 = FloatVector.fromArray(F, acc, 14 * F_LANES);
+        v1 = FloatVector.fromArray(F, acc, 15 * F_LANES);
+        FloatVector s7 = LOW0.selectFrom(v0, v1).add(HIGH0.selectFrom(v0, v1));
+        FloatVector t0 = LOW1.selectFrom(s0, s1).add(HIGH1.selectFrom(s0, s1));
+        FloatVector t1 = LOW1.selectFrom(s2, s3).add(HIGH1.selectFrom(s2, s3));
+        FloatVector t2 = LOW1.selectFrom(s4, s5).add(HIGH1.selectFrom(s4, s5));
+        FloatVector t3 = LOW1.selectFrom(s6, s7).add(HIGH1.selectFrom(s6, s7));
+        if (LEVELS == 2) {
+            t0.intoArray(out, 0);
+            t1.intoArray(out, 4);
+            t2.intoArray(out, 8);
+            t3.intoArray(out, 12);
+            return;
+        }
+        FloatVector u0 = LOW2.selectFrom(t0, t1).add(HIGH2.selectFrom(t0, t1));
+        FloatVector u1 = LOW2.selectFrom(t2, t3).add(HIGH2.selectFrom(t2, t3));
+        if (LEVELS == 3) {
+            u0.intoArray(out, 0);
+            u1.intoArray(out, 8);
+            return;
+        }
+        LOW3.selectFrom(u0, u1).add(HIGH3.selectFrom(u0, u1)).intoArray(out, 0);
     }
 }

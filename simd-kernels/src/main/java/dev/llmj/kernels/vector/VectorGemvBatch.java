@@ -106,6 +106,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             MemorySegment panel = t == DType.F32 ? base : Scratch.get(Scratch.Slot.WEIGHT_PANEL, R * xStride);
             long[] p = new long[R];
+            float[] acc = new float[BatchTiles.ACC_FLOATS];
             for (int r = from; r < to; r += R) {
                 int n = Math.min(R, to - r);
                 if (b == 1) {
@@ -131,18 +132,30 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 long yr = yOff + 4L * r;
                 int v = 0;
                 if (n == R) {
+                    for (; v + 2 * G <= b; v += 2 * G) {
+                        long xv = xOff + v * xStride;
+                        long yv = yr + v * yStride;
+                        BatchTiles.r2v8(panel, p[0], p[1], xs, xv, xStride, cols, acc);
+                        BatchTiles.finish(acc, 2, 8, panel, p[0], p[1], 0, 0, xs, xv, xStride, cols, ys, yv, yStride);
+                        BatchTiles.r2v8(panel, p[2], p[3], xs, xv, xStride, cols, acc);
+                        BatchTiles.finish(acc, 2, 8, panel, p[2], p[3], 0, 0, xs, xv, xStride, cols, ys, yv + 8, yStride);
+                    }
                     for (; v + G <= b; v += G) {
-                        BatchTiles.r4v4(panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, xStride, cols,
+                        BatchTiles.r4v4(panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, xStride, cols, acc);
+                        BatchTiles.finish(acc, 4, 4, panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, xStride, cols,
                                 ys, yr + v * yStride, yStride);
                     }
                     for (; v < b; v++) {
-                        BatchTiles.r4v1(panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, cols, ys, yr + v * yStride);
+                        BatchTiles.r4v1(panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, cols, acc);
+                        BatchTiles.finish(acc, 4, 1, panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, 0, cols,
+                                ys, yr + v * yStride, 0);
                     }
                 } else {
                     for (int i = 0; i < n; i++) {
                         int u = 0;
                         for (; u + G <= b; u += G) {
-                            BatchTiles.r1v4(panel, p[i], xs, xOff + u * xStride, xStride, cols,
+                            BatchTiles.r1v4(panel, p[i], xs, xOff + u * xStride, xStride, cols, acc);
+                            BatchTiles.finish(acc, 1, 4, panel, p[i], p[i], p[i], p[i], xs, xOff + u * xStride, xStride, cols,
                                     ys, yr + 4L * i + u * yStride, yStride);
                         }
                         for (; u < b; u++) {
