@@ -13,8 +13,13 @@ import jdk.incubator.vector.FloatVector;
  * column of a C tile. Accumulators start at zero for the first k-block and at the current C values
  * for later ones, so each C element is a single fma chain over k.
  *
- * <p>Written out by hand (no arrays of vectors) so that C2 keeps every accumulator in a register.
- * {@code rows} is how many of the tile's rows exist in C (the packed panel is zero-padded).
+ * <p>Written out by hand (no arrays of vectors) so that C2 keeps every accumulator in a register,
+ * and with no helper method that takes or returns a vector: a vector crossing a call C2 does not
+ * inline is boxed (that cost ~16% of a 128×768×768 GEMM, 0.5 MB of garbage per call). C moves
+ * in and out through {@code tile}, a per-task float array holding the tile column by column
+ * ({@link #gather}/{@link #scatter} do the strided, scalar part); the accumulators are loaded from
+ * and stored to it with plain array vector loads and stores. {@code rows} is how many of the
+ * tile's rows exist in C (the packed panel is zero-padded).
  */
 final class MicroKernels {
     private MicroKernels() {}
@@ -22,44 +27,52 @@ final class MicroKernels {
     private static final int L = F_LANES;
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
 
+    /** Floats of {@code tile} the largest tile needs (12 columns × 2L rows). */
+    static final int TILE_FLOATS = 12 * 2 * L;
+
     /**
-     * Column {@code col} of C, rows {@code rowOffset .. rowOffset + L) of the tile, 0 past {@code rows}
-     * (all 0 for the first k-block). Always one code path: a vector that is sometimes a constant
-     * and sometimes loaded would meet in a phi C2 cannot unbox, and every fma would allocate.
+     * tile[j·pw + r] = C[r][j] for r &lt; rows (0 beyond, and everywhere for the first k-block, whose
+     * fma chains start at zero), j &lt; cols; pw is the tile's height (2L or L).
      */
-    private static FloatVector loadCol(MemorySegment c, long cTile, int ldc, int rowOffset, int rows, int col,
-            boolean first, float[] tmp) {
-        for (int l = 0; l < L; l++) {
-            int r = rowOffset + l;
-            tmp[l] = !first && r < rows ? c.get(LE.FLOAT, cTile + 4L * ((long) r * ldc + col)) : 0f;
+    static void gather(float[] tile, MemorySegment c, long cTile, int ldc, int rows, int cols, int pw, boolean first) {
+        java.util.Arrays.fill(tile, 0, cols * pw, 0f);
+        if (first) {
+            return;
         }
-        return FloatVector.fromArray(F, tmp, 0);
+        for (int r = 0; r < Math.min(rows, pw); r++) {
+            long row = cTile + 4L * r * ldc;
+            for (int j = 0; j < cols; j++) {
+                tile[j * pw + r] = c.get(LE.FLOAT, row + 4L * j);
+            }
+        }
     }
 
-    private static void storeCol(FloatVector v, MemorySegment c, long cTile, int ldc, int rowOffset, int rows, int col,
-            float[] tmp) {
-        v.intoArray(tmp, 0);
-        int n = Math.min(L, rows - rowOffset);
-        for (int l = 0; l < n; l++) {
-            c.set(LE.FLOAT, cTile + 4L * ((long) (rowOffset + l) * ldc + col), tmp[l]);
+    /** C[r][j] = tile[j·pw + r] for r &lt; rows, j &lt; cols: each C row written left to right. */
+    static void scatter(float[] tile, MemorySegment c, long cTile, int ldc, int rows, int cols, int pw) {
+        for (int r = 0; r < Math.min(rows, pw); r++) {
+            long row = cTile + 4L * r * ldc;
+            for (int j = 0; j < cols; j++) {
+                c.set(LE.FLOAT, row + 4L * j, tile[j * pw + r]);
+            }
         }
     }
 
     /** 2L rows × 6 columns: twelve accumulators, per k two loads of A and six weight broadcasts. */
     static void k2x6(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj, long bStride,
-            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tmp) {
-        FloatVector c00 = loadCol(c, cTile, ldc, 0, rows, 0, first, tmp);
-        FloatVector c10 = loadCol(c, cTile, ldc, L, rows, 0, first, tmp);
-        FloatVector c01 = loadCol(c, cTile, ldc, 0, rows, 1, first, tmp);
-        FloatVector c11 = loadCol(c, cTile, ldc, L, rows, 1, first, tmp);
-        FloatVector c02 = loadCol(c, cTile, ldc, 0, rows, 2, first, tmp);
-        FloatVector c12 = loadCol(c, cTile, ldc, L, rows, 2, first, tmp);
-        FloatVector c03 = loadCol(c, cTile, ldc, 0, rows, 3, first, tmp);
-        FloatVector c13 = loadCol(c, cTile, ldc, L, rows, 3, first, tmp);
-        FloatVector c04 = loadCol(c, cTile, ldc, 0, rows, 4, first, tmp);
-        FloatVector c14 = loadCol(c, cTile, ldc, L, rows, 4, first, tmp);
-        FloatVector c05 = loadCol(c, cTile, ldc, 0, rows, 5, first, tmp);
-        FloatVector c15 = loadCol(c, cTile, ldc, L, rows, 5, first, tmp);
+            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tile) {
+        gather(tile, c, cTile, ldc, rows, 6, 2 * L, first);
+        FloatVector c00 = FloatVector.fromArray(F, tile, 0 * L);
+        FloatVector c10 = FloatVector.fromArray(F, tile, 1 * L);
+        FloatVector c01 = FloatVector.fromArray(F, tile, 2 * L);
+        FloatVector c11 = FloatVector.fromArray(F, tile, 3 * L);
+        FloatVector c02 = FloatVector.fromArray(F, tile, 4 * L);
+        FloatVector c12 = FloatVector.fromArray(F, tile, 5 * L);
+        FloatVector c03 = FloatVector.fromArray(F, tile, 6 * L);
+        FloatVector c13 = FloatVector.fromArray(F, tile, 7 * L);
+        FloatVector c04 = FloatVector.fromArray(F, tile, 8 * L);
+        FloatVector c14 = FloatVector.fromArray(F, tile, 9 * L);
+        FloatVector c05 = FloatVector.fromArray(F, tile, 10 * L);
+        FloatVector c15 = FloatVector.fromArray(F, tile, 11 * L);
         long b0 = bj + 0 * bStride;
         long b1 = bj + 1 * bStride;
         long b2 = bj + 2 * bStride;
@@ -90,35 +103,37 @@ final class MicroKernels {
             c15 = a1.fma(w5, c15);
             pa += 8L * L;
         }
-        storeCol(c00, c, cTile, ldc, 0, rows, 0, tmp);
-        storeCol(c10, c, cTile, ldc, L, rows, 0, tmp);
-        storeCol(c01, c, cTile, ldc, 0, rows, 1, tmp);
-        storeCol(c11, c, cTile, ldc, L, rows, 1, tmp);
-        storeCol(c02, c, cTile, ldc, 0, rows, 2, tmp);
-        storeCol(c12, c, cTile, ldc, L, rows, 2, tmp);
-        storeCol(c03, c, cTile, ldc, 0, rows, 3, tmp);
-        storeCol(c13, c, cTile, ldc, L, rows, 3, tmp);
-        storeCol(c04, c, cTile, ldc, 0, rows, 4, tmp);
-        storeCol(c14, c, cTile, ldc, L, rows, 4, tmp);
-        storeCol(c05, c, cTile, ldc, 0, rows, 5, tmp);
-        storeCol(c15, c, cTile, ldc, L, rows, 5, tmp);
+        c00.intoArray(tile, 0 * L);
+        c10.intoArray(tile, 1 * L);
+        c01.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c02.intoArray(tile, 4 * L);
+        c12.intoArray(tile, 5 * L);
+        c03.intoArray(tile, 6 * L);
+        c13.intoArray(tile, 7 * L);
+        c04.intoArray(tile, 8 * L);
+        c14.intoArray(tile, 9 * L);
+        c05.intoArray(tile, 10 * L);
+        c15.intoArray(tile, 11 * L);
+        scatter(tile, c, cTile, ldc, rows, 6, 2 * L);
     }
 
     /** L rows × 12 columns, for a short last panel (e.g. M = 16): twelve accumulators. */
     static void k1x12(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj, long bStride,
-            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tmp) {
-        FloatVector c0 = loadCol(c, cTile, ldc, 0, rows, 0, first, tmp);
-        FloatVector c1 = loadCol(c, cTile, ldc, 0, rows, 1, first, tmp);
-        FloatVector c2 = loadCol(c, cTile, ldc, 0, rows, 2, first, tmp);
-        FloatVector c3 = loadCol(c, cTile, ldc, 0, rows, 3, first, tmp);
-        FloatVector c4 = loadCol(c, cTile, ldc, 0, rows, 4, first, tmp);
-        FloatVector c5 = loadCol(c, cTile, ldc, 0, rows, 5, first, tmp);
-        FloatVector c6 = loadCol(c, cTile, ldc, 0, rows, 6, first, tmp);
-        FloatVector c7 = loadCol(c, cTile, ldc, 0, rows, 7, first, tmp);
-        FloatVector c8 = loadCol(c, cTile, ldc, 0, rows, 8, first, tmp);
-        FloatVector c9 = loadCol(c, cTile, ldc, 0, rows, 9, first, tmp);
-        FloatVector c10 = loadCol(c, cTile, ldc, 0, rows, 10, first, tmp);
-        FloatVector c11 = loadCol(c, cTile, ldc, 0, rows, 11, first, tmp);
+            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tile) {
+        gather(tile, c, cTile, ldc, rows, 12, L, first);
+        FloatVector c0 = FloatVector.fromArray(F, tile, 0 * L);
+        FloatVector c1 = FloatVector.fromArray(F, tile, 1 * L);
+        FloatVector c2 = FloatVector.fromArray(F, tile, 2 * L);
+        FloatVector c3 = FloatVector.fromArray(F, tile, 3 * L);
+        FloatVector c4 = FloatVector.fromArray(F, tile, 4 * L);
+        FloatVector c5 = FloatVector.fromArray(F, tile, 5 * L);
+        FloatVector c6 = FloatVector.fromArray(F, tile, 6 * L);
+        FloatVector c7 = FloatVector.fromArray(F, tile, 7 * L);
+        FloatVector c8 = FloatVector.fromArray(F, tile, 8 * L);
+        FloatVector c9 = FloatVector.fromArray(F, tile, 9 * L);
+        FloatVector c10 = FloatVector.fromArray(F, tile, 10 * L);
+        FloatVector c11 = FloatVector.fromArray(F, tile, 11 * L);
         long b0 = bj + 0 * bStride;
         long b1 = bj + 1 * bStride;
         long b2 = bj + 2 * bStride;
@@ -148,25 +163,27 @@ final class MicroKernels {
             c11 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b11 + 4L * p)), c11);
             pa += 4L * L;
         }
-        storeCol(c0, c, cTile, ldc, 0, rows, 0, tmp);
-        storeCol(c1, c, cTile, ldc, 0, rows, 1, tmp);
-        storeCol(c2, c, cTile, ldc, 0, rows, 2, tmp);
-        storeCol(c3, c, cTile, ldc, 0, rows, 3, tmp);
-        storeCol(c4, c, cTile, ldc, 0, rows, 4, tmp);
-        storeCol(c5, c, cTile, ldc, 0, rows, 5, tmp);
-        storeCol(c6, c, cTile, ldc, 0, rows, 6, tmp);
-        storeCol(c7, c, cTile, ldc, 0, rows, 7, tmp);
-        storeCol(c8, c, cTile, ldc, 0, rows, 8, tmp);
-        storeCol(c9, c, cTile, ldc, 0, rows, 9, tmp);
-        storeCol(c10, c, cTile, ldc, 0, rows, 10, tmp);
-        storeCol(c11, c, cTile, ldc, 0, rows, 11, tmp);
+        c0.intoArray(tile, 0 * L);
+        c1.intoArray(tile, 1 * L);
+        c2.intoArray(tile, 2 * L);
+        c3.intoArray(tile, 3 * L);
+        c4.intoArray(tile, 4 * L);
+        c5.intoArray(tile, 5 * L);
+        c6.intoArray(tile, 6 * L);
+        c7.intoArray(tile, 7 * L);
+        c8.intoArray(tile, 8 * L);
+        c9.intoArray(tile, 9 * L);
+        c10.intoArray(tile, 10 * L);
+        c11.intoArray(tile, 11 * L);
+        scatter(tile, c, cTile, ldc, rows, 12, L);
     }
 
     /** 2L rows × 1 column, for the last columns of N. */
     static void k2x1(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj,
-            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tmp) {
-        FloatVector c0 = loadCol(c, cTile, ldc, 0, rows, 0, first, tmp);
-        FloatVector c1 = loadCol(c, cTile, ldc, L, rows, 0, first, tmp);
+            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tile) {
+        gather(tile, c, cTile, ldc, rows, 1, 2 * L, first);
+        FloatVector c0 = FloatVector.fromArray(F, tile, 0);
+        FloatVector c1 = FloatVector.fromArray(F, tile, L);
         long pa = apOff;
         for (int p = 0; p < kc; p++) {
             FloatVector w = FloatVector.broadcast(F, b.get(LE.FLOAT, bj + 4L * p));
@@ -174,19 +191,22 @@ final class MicroKernels {
             c1 = FloatVector.fromMemorySegment(F, ap, pa + 4L * L, LITTLE).fma(w, c1);
             pa += 8L * L;
         }
-        storeCol(c0, c, cTile, ldc, 0, rows, 0, tmp);
-        storeCol(c1, c, cTile, ldc, L, rows, 0, tmp);
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
+        scatter(tile, c, cTile, ldc, rows, 1, 2 * L);
     }
 
     /** L rows × 1 column. */
     static void k1x1(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj,
-            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tmp) {
-        FloatVector c0 = loadCol(c, cTile, ldc, 0, rows, 0, first, tmp);
+            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tile) {
+        gather(tile, c, cTile, ldc, rows, 1, L, first);
+        FloatVector c0 = FloatVector.fromArray(F, tile, 0);
         long pa = apOff;
         for (int p = 0; p < kc; p++) {
             c0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE).fma(FloatVector.broadcast(F, b.get(LE.FLOAT, bj + 4L * p)), c0);
             pa += 4L * L;
         }
-        storeCol(c0, c, cTile, ldc, 0, rows, 0, tmp);
+        c0.intoArray(tile, 0);
+        scatter(tile, c, cTile, ldc, rows, 1, L);
     }
 }

@@ -80,7 +80,7 @@ final class VectorGemm {
                 VectorDequant.row(w.dtype(), w.base(), w.row(j), b, (j - j0) * bStride, k);
             }
         }
-        float[] tmp = new float[2 * L];
+        float[] tile = new float[MicroKernels.TILE_FLOATS];
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             boolean first = pc == 0;
@@ -98,9 +98,9 @@ final class VectorGemm {
                         long apOff = ap.panelOffset(t) + 4L * pc * 2 * L;
                         long cTile = cOff + 4L * ((long) rowBase * ldc + j);
                         if (cols == 6) {
-                            MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, first, tmp);
+                            MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, first, tile);
                         } else {
-                            MicroKernels.k2x1(ap.seg, apOff, kc, b, bj, c, cTile, ldc, rows, first, tmp);
+                            MicroKernels.k2x1(ap.seg, apOff, kc, b, bj, c, cTile, ldc, rows, first, tile);
                         }
                     }
                     j += cols;
@@ -116,9 +116,9 @@ final class VectorGemm {
                         long bj = b0 + (j - j0) * bStride + 4L * pc;
                         long cTile = cOff + 4L * ((long) rowBase * ldc + j);
                         if (cols == 12) {
-                            MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, first, tmp);
+                            MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, first, tile);
                         } else {
-                            MicroKernels.k1x1(ap.seg, apOff, kc, b, bj, c, cTile, ldc, rows, first, tmp);
+                            MicroKernels.k1x1(ap.seg, apOff, kc, b, bj, c, cTile, ldc, rows, first, tile);
                         }
                         j += cols;
                     }
