@@ -103,20 +103,20 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         long xStride = 4L * cols;
         long yStride = 4L * rows;
         MemorySegment base = wm.base();
+        if (b == 1 && t != DType.F32) {
+            decodeQuantized(wm, xs, xOff, ys, yOff);
+            return;
+        }
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             MemorySegment panel = t == DType.F32 ? base : Scratch.get(Scratch.Slot.WEIGHT_PANEL, R * xStride);
             long[] p = new long[R];
             for (int r = from; r < to; r += R) {
                 int n = Math.min(R, to - r);
                 if (b == 1) {
-                    // one vector: one row at a time streams the weights sequentially, measured faster
-                    // than 4 interleaved rows here; same per-pair order (and w = d·q) as the tiles
+                    // one vector, F32 rows: one row at a time streams the weights sequentially,
+                    // measured faster than 4 interleaved rows; same per-pair order as the tiles
                     for (int i = 0; i < n; i++) {
-                        long row = wm.row(r + i);
-                        float y = t == DType.F32 ? BatchTiles.r1v1(base, row, xs, xOff, cols)
-                                : t == DType.Q8_0 ? BatchTiles.q8r1v1(base, row, xs, xOff, cols / 32)
-                                : BatchTiles.q4r1v1(base, row, xs, xOff, cols / 32);
-                        ys.set(LE.FLOAT, yOff + 4L * (r + i), y);
+                        ys.set(LE.FLOAT, yOff + 4L * (r + i), BatchTiles.r1v1(base, wm.row(r + i), xs, xOff, cols));
                     }
                     continue;
                 }
@@ -149,6 +149,41 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                             ys.set(LE.FLOAT, yr + 4L * i + u * yStride, BatchTiles.r1v1(panel, p[i], xs, xOff + u * xStride, cols));
                         }
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * One vector against Q4_0/Q8_0 rows ({@link DecodeRows}), two rows at a time, each with the
+     * per-pair order of the tiles. A thread's range [from, to) is cut in two halves and row
+     * from + i is paired with row from + h + i: each half is then one long sequential stream
+     * through the weights. (Pairing adjacent rows, r and r + 1, was measured much slower once the
+     * weights come from DRAM — two short interleaved runs confuse the hardware prefetcher — while
+     * two long streams keep it running.) An odd range's middle row is paired with itself.
+     */
+    private void decodeQuantized(WeightMatrix wm, MemorySegment xs, long xOff, MemorySegment ys, long yOff) {
+        int blocks = wm.cols() / 32;
+        boolean q4 = wm.dtype() == DType.Q4_0;
+        MemorySegment base = wm.base();
+        executor.reaching(base, xs, ys).parallelRanges(wm.rows(), 16, (from, to) -> {
+            if (!DecodeRows.PAIRED) {
+                for (int r = from; r < to; r++) {
+                    float y = q4 ? BatchTiles.q4r1v1(base, wm.row(r), xs, xOff, blocks)
+                            : BatchTiles.q8r1v1(base, wm.row(r), xs, xOff, blocks);
+                    ys.set(LE.FLOAT, yOff + 4L * r, y);
+                }
+                return;
+            }
+            int n = to - from;
+            int h = (n + 1) / 2;
+            for (int i = 0; i < h; i++) {
+                int a = from + i;
+                int b = i + h < n ? a + h : a;
+                if (q4) {
+                    DecodeRows.q4Pair(base, wm.row(a), wm.row(b), xs, xOff, blocks, ys, yOff + 4L * a, yOff + 4L * b);
+                } else {
+                    DecodeRows.q8Pair(base, wm.row(a), wm.row(b), xs, xOff, blocks, ys, yOff + 4L * a, yOff + 4L * b);
                 }
             }
         });
