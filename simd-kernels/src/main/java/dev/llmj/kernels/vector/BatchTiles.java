@@ -145,6 +145,21 @@ final class BatchTiles {
         return tail(w, p, x, x0, i, n, Lanes.sum(a));
     }
 
+    /** Rows at {@code p0} and {@code p1} × one vector at {@code x0}: {@link #r1v1} twice, interleaved. */
+    static void r2v1(MemorySegment w, long p0, long p1, MemorySegment x, long x0, int n, MemorySegment y, long y0, long y1) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            long k = 4L * i;
+            FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + k, LITTLE);
+            a0 = FloatVector.fromMemorySegment(F, w, p0 + k, LITTLE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, p1 + k, LITTLE).fma(xv, a1);
+        }
+        y.set(LE.FLOAT, y0, tail(w, p0, x, x0, i, n, Lanes.sum(a0)));
+        y.set(LE.FLOAT, y1, tail(w, p1, x, x0, i, n, Lanes.sum(a1)));
+    }
+
     /** One Q8_0 row at {@code p} × one vector, dequantized in registers exactly as {@link #dequantizeQ8_0} does (w = q·d, one float product). */
     static float q8r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
         FloatVector a = FloatVector.zero(F);

@@ -94,7 +94,8 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * ys[v][r] by {@link BatchTiles}: rows in tiles of {@link #R} (the remainder one by one),
      * vectors in groups of {@link #G} (the remainder one by one), every pair with the same order.
      * Q8_0/Q4_0 rows are dequantized, R at a time, into a per-thread panel (w = d·q, one float
-     * product) that then serves all b vectors; F32 rows are read in place.
+     * product) that then serves all b vectors; F32 rows are read in place. One vector (b == 1)
+     * goes to {@link #decodeOne}.
      */
     private void tiled(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         int cols = wm.cols();
@@ -103,8 +104,8 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         long xStride = 4L * cols;
         long yStride = 4L * rows;
         MemorySegment base = wm.base();
-        if (b == 1 && t != DType.F32) {
-            decodeQuantized(wm, xs, xOff, ys, yOff);
+        if (b == 1) {
+            decodeOne(wm, xs, xOff, ys, yOff);
             return;
         }
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
@@ -112,14 +113,6 @@ public final class VectorGemvBatch implements GemvBatchKernels {
             long[] p = new long[R];
             for (int r = from; r < to; r += R) {
                 int n = Math.min(R, to - r);
-                if (b == 1) {
-                    // one vector, F32 rows: one row at a time streams the weights sequentially,
-                    // measured faster than 4 interleaved rows; same per-pair order as the tiles
-                    for (int i = 0; i < n; i++) {
-                        ys.set(LE.FLOAT, yOff + 4L * (r + i), BatchTiles.r1v1(base, wm.row(r + i), xs, xOff, cols));
-                    }
-                    continue;
-                }
                 for (int i = 0; i < n; i++) {
                     p[i] = t == DType.F32 ? wm.row(r + i) : i * xStride;
                     if (t == DType.Q8_0) {
@@ -155,21 +148,24 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     }
 
     /**
-     * One vector against Q4_0/Q8_0 rows ({@link DecodeRows}), two rows at a time, each with the
-     * per-pair order of the tiles. A thread's range [from, to) is cut in two halves and row
-     * from + i is paired with row from + h + i: each half is then one long sequential stream
-     * through the weights. (Pairing adjacent rows, r and r + 1, was measured much slower once the
-     * weights come from DRAM — two short interleaved runs confuse the hardware prefetcher — while
-     * two long streams keep it running.) An odd range's middle row is paired with itself.
+     * One vector (decoding a single sequence), two rows at a time, each with the per-pair order of
+     * the tiles ({@link BatchTiles#r2v1} for F32 rows, {@link DecodeRows} for Q4_0/Q8_0 at 512
+     * bits; other widths decode quantized rows one by one). A thread's range [from, to) is cut in
+     * two halves and row from + i is paired with row from + h + i, so each half is one long
+     * sequential stream through the weights. Pairing adjacent rows (r, r + 1) measured much slower
+     * than one row at a time once the weights come from DRAM (two short interleaved runs defeat the
+     * hardware prefetcher); two long streams measured faster than one (two independent fma chains,
+     * shared activation loads). An odd range's middle row is paired with itself (same bits twice).
      */
-    private void decodeQuantized(WeightMatrix wm, MemorySegment xs, long xOff, MemorySegment ys, long yOff) {
-        int blocks = wm.cols() / 32;
-        boolean q4 = wm.dtype() == DType.Q4_0;
+    private void decodeOne(WeightMatrix wm, MemorySegment xs, long xOff, MemorySegment ys, long yOff) {
+        int cols = wm.cols();
+        int blocks = cols / 32;
+        DType t = wm.dtype();
         MemorySegment base = wm.base();
         executor.reaching(base, xs, ys).parallelRanges(wm.rows(), 16, (from, to) -> {
-            if (!DecodeRows.PAIRED) {
+            if (t != DType.F32 && !DecodeRows.PAIRED) {
                 for (int r = from; r < to; r++) {
-                    float y = q4 ? BatchTiles.q4r1v1(base, wm.row(r), xs, xOff, blocks)
+                    float y = t == DType.Q4_0 ? BatchTiles.q4r1v1(base, wm.row(r), xs, xOff, blocks)
                             : BatchTiles.q8r1v1(base, wm.row(r), xs, xOff, blocks);
                     ys.set(LE.FLOAT, yOff + 4L * r, y);
                 }
@@ -180,10 +176,14 @@ public final class VectorGemvBatch implements GemvBatchKernels {
             for (int i = 0; i < h; i++) {
                 int a = from + i;
                 int b = i + h < n ? a + h : a;
-                if (q4) {
-                    DecodeRows.q4Pair(base, wm.row(a), wm.row(b), xs, xOff, blocks, ys, yOff + 4L * a, yOff + 4L * b);
-                } else {
-                    DecodeRows.q8Pair(base, wm.row(a), wm.row(b), xs, xOff, blocks, ys, yOff + 4L * a, yOff + 4L * b);
+                long pa = wm.row(a);
+                long pb = wm.row(b);
+                long ya = yOff + 4L * a;
+                long yb = yOff + 4L * b;
+                switch (t) {
+                    case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb);
+                    case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb);
+                    default -> DecodeRows.q8Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb);
                 }
             }
         });
