@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Register tiles of {@link VectorGemvBatch#gemvBatchF32}: R weight rows × V activation vectors at
- * once (4×4, 4×1, 1×4, 1×1), k in the lanes. Every (row, vector) pair has ONE accumulation order,
+ * once (4×4, 4×1, 1×4, 2×1, 1×1), k in the lanes. Every (row, vector) pair has ONE accumulation order,
  * whatever the tile it lands in and whatever the batch size:
  * <pre>
  *   acc (L lanes) = 0;  for k = 0, L, 2L, … &lt; loopBound(n):  acc = fma(w[k..k+L), x[k..k+L), acc)

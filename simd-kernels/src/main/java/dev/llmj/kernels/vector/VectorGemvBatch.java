@@ -23,7 +23,9 @@ import java.nio.ByteOrder;
  * register tiles of 4 rows × 4 vectors ({@link BatchTiles}) with one fixed accumulation order per
  * (row, vector) pair, the same for every tile shape and batch size, so results are bit-identical
  * across b and equal {@link dev.llmj.kernels.scalar.ScalarGemvBatch}; quantized rows are first
- * dequantized (w = d·q) into a per-thread 4-row panel that serves all vectors.
+ * dequantized (w = d·q) into a per-thread 4-row panel that serves all vectors. A single vector
+ * (plain decoding) instead runs two rows at a time from two long streams ({@link #decodeOne}),
+ * quantized rows decoded in registers ({@link DecodeRows}), with the same per-pair order.
  *
  * <p>{@link #gemvBatch} (Q8_0 activations; used by properties): every (row, vector) result repeats
  * the single-vector GEMV arithmetic, so it equals
