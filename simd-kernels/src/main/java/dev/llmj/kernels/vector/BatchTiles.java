@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Register tiles of {@link VectorGemvBatch#gemvBatchF32}: R weight rows × V activation vectors at
- * once (4×4, 4×1, 1×4, 1×1), k in the lanes. Every (row, vector) pair has ONE accumulation order,
+ * once (4×4, 4×1, 1×4, 2×1, 1×1), k in the lanes. Every (row, vector) pair has ONE accumulation order,
  * whatever the tile it lands in and whatever the batch size:
  * <pre>
  *   acc (L lanes) = 0;  for k = 0, L, 2L, … &lt; loopBound(n):  acc = fma(w[k..k+L), x[k..k+L), acc)
@@ -204,6 +204,21 @@ final class BatchTiles {
             a = FloatVector.fromMemorySegment(F, w, p + k, LITTLE).fma(FloatVector.fromMemorySegment(F, x, x0 + k, LITTLE), a);
         }
         return tail(w, p, x, x0, i, n, Lanes.sum(a));
+    }
+
+    /** Rows at {@code p0} and {@code p1} × one vector at {@code x0}: {@link #r1v1} twice, interleaved. */
+    static void r2v1(MemorySegment w, long p0, long p1, MemorySegment x, long x0, int n, MemorySegment y, long y0, long y1) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            long k = 4L * i;
+            FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + k, LITTLE);
+            a0 = FloatVector.fromMemorySegment(F, w, p0 + k, LITTLE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, p1 + k, LITTLE).fma(xv, a1);
+        }
+        y.set(LE.FLOAT, y0, tail(w, p0, x, x0, i, n, Lanes.sum(a0)));
+        y.set(LE.FLOAT, y1, tail(w, p1, x, x0, i, n, Lanes.sum(a1)));
     }
 
     /** One Q8_0 row at {@code p} × one vector, dequantized in registers exactly as {@link #dequantizeQ8_0} does (w = q·d, one float product). */

@@ -23,7 +23,9 @@ import java.nio.ByteOrder;
  * register tiles of 4 rows × 4 vectors ({@link BatchTiles}) with one fixed accumulation order per
  * (row, vector) pair, the same for every tile shape and batch size, so results are bit-identical
  * across b and equal {@link dev.llmj.kernels.scalar.ScalarGemvBatch}; quantized rows are first
- * dequantized (w = d·q) into a per-thread 4-row panel that serves all vectors.
+ * dequantized (w = d·q) into a per-thread 4-row panel that serves all vectors. A single vector
+ * (plain decoding) instead runs two rows at a time from two long streams ({@link #decodeOne}),
+ * quantized rows decoded in registers ({@link DecodeRows}), with the same per-pair order.
  *
  * <p>{@link #gemvBatch} (Q8_0 activations; used by properties): every (row, vector) result repeats
  * the single-vector GEMV arithmetic, so it equals
@@ -94,7 +96,8 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * ys[v][r] by {@link BatchTiles}: rows in tiles of {@link #R} (the remainder one by one),
      * vectors in groups of {@link #G} (the remainder one by one), every pair with the same order.
      * Q8_0/Q4_0 rows are dequantized, R at a time, into a per-thread panel (w = d·q, one float
-     * product) that then serves all b vectors; F32 rows are read in place.
+     * product) that then serves all b vectors; F32 rows are read in place. One vector (b == 1)
+     * goes to {@link #decodeOne}.
      */
     private void tiled(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         int cols = wm.cols();
@@ -103,24 +106,16 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         long xStride = 4L * cols;
         long yStride = 4L * rows;
         MemorySegment base = wm.base();
+        if (b == 1) {
+            decodeOne(wm, xs, xOff, ys, yOff);
+            return;
+        }
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             MemorySegment panel = t == DType.F32 ? base : Scratch.get(Scratch.Slot.WEIGHT_PANEL, R * xStride);
             long[] p = new long[R];
             float[] acc = new float[BatchTiles.ACC_FLOATS];
             for (int r = from; r < to; r += R) {
                 int n = Math.min(R, to - r);
-                if (b == 1) {
-                    // one vector: one row at a time streams the weights sequentially, measured faster
-                    // than 4 interleaved rows here; same per-pair order (and w = d·q) as the tiles
-                    for (int i = 0; i < n; i++) {
-                        long row = wm.row(r + i);
-                        float y = t == DType.F32 ? BatchTiles.r1v1(base, row, xs, xOff, cols)
-                                : t == DType.Q8_0 ? BatchTiles.q8r1v1(base, row, xs, xOff, cols / 32)
-                                : BatchTiles.q4r1v1(base, row, xs, xOff, cols / 32);
-                        ys.set(LE.FLOAT, yOff + 4L * (r + i), y);
-                    }
-                    continue;
-                }
                 for (int i = 0; i < n; i++) {
                     p[i] = t == DType.F32 ? wm.row(r + i) : i * xStride;
                     if (t == DType.Q8_0) {
@@ -162,6 +157,48 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                             ys.set(LE.FLOAT, yr + 4L * i + u * yStride, BatchTiles.r1v1(panel, p[i], xs, xOff + u * xStride, cols));
                         }
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * One vector (decoding a single sequence), two rows at a time, each with the per-pair order of
+     * the tiles ({@link BatchTiles#r2v1} for F32 rows, {@link DecodeRows} for Q4_0/Q8_0 at 512
+     * bits; other widths decode quantized rows one by one). A thread's range [from, to) is cut in
+     * two halves and row from + i is paired with row from + h + i, so each half is one long
+     * sequential stream through the weights. Pairing adjacent rows (r, r + 1) measured much slower
+     * than one row at a time once the weights come from DRAM (two short interleaved runs defeat the
+     * hardware prefetcher); two long streams measured faster than one (two independent fma chains,
+     * shared activation loads). An odd range's middle row is paired with itself (same bits twice).
+     */
+    private void decodeOne(WeightMatrix wm, MemorySegment xs, long xOff, MemorySegment ys, long yOff) {
+        int cols = wm.cols();
+        int blocks = cols / 32;
+        DType t = wm.dtype();
+        MemorySegment base = wm.base();
+        executor.reaching(base, xs, ys).parallelRanges(wm.rows(), 16, (from, to) -> {
+            if (t != DType.F32 && !DecodeRows.PAIRED) {
+                for (int r = from; r < to; r++) {
+                    float y = t == DType.Q4_0 ? BatchTiles.q4r1v1(base, wm.row(r), xs, xOff, blocks)
+                            : BatchTiles.q8r1v1(base, wm.row(r), xs, xOff, blocks);
+                    ys.set(LE.FLOAT, yOff + 4L * r, y);
+                }
+                return;
+            }
+            int n = to - from;
+            int h = (n + 1) / 2;
+            for (int i = 0; i < h; i++) {
+                int a = from + i;
+                int b = i + h < n ? a + h : a;
+                long pa = wm.row(a);
+                long pb = wm.row(b);
+                long ya = yOff + 4L * a;
+                long yb = yOff + 4L * b;
+                switch (t) {
+                    case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb);
+                    case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb);
+                    default -> DecodeRows.q8Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb);
                 }
             }
         });

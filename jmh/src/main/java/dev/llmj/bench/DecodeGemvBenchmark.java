@@ -1,0 +1,94 @@
+package dev.llmj.bench;
+
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Kernels;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.Tensor;
+import dev.llmj.tensor.quant.Codecs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * What one decode step runs per projection: {@code gemvBatchF32} with b vectors against a
+ * 110m-sized weight matrix (rows×cols), on 1 or 2 threads. Like in decoding, the weights come from
+ * DRAM, not from cache: {@link #COPIES_BYTES} of copies of the matrix are cycled through, one per
+ * call, so the prefetch behaviour of the kernels is measured too (it was decisive: two rows
+ * interleaved from adjacent addresses ran slower than one, two long streams faster).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class DecodeGemvBenchmark {
+    /** Bytes of weight copies cycled through: well beyond the last-level cache. */
+    static final long COPIES_BYTES = 96L << 20;
+
+    @Param({"Q4_0", "Q8_0", "F32"})
+    public String dtype;
+
+    /** rows x cols: the 110m attention/down shapes and the up/gate shape. */
+    @Param({"2048x768", "768x2048"})
+    public String shape;
+
+    @Param({"1", "8"})
+    public int b;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private Arena arena;
+    private Tensor[] copies;
+    private int next;
+    private MemorySegment x;
+    private MemorySegment y;
+    private KernelExecutor executor;
+    private Kernels k;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofShared();
+        DType t = DType.valueOf(dtype);
+        String[] rc = shape.split("x");
+        int rows = Integer.parseInt(rc[0]);
+        int cols = Integer.parseInt(rc[1]);
+        Tensor f = Tensor.wrap(GemmBenchmark.randomFloats(arena, (long) rows * cols, 3), 0, DType.F32, rows, cols);
+        Tensor w = t == DType.F32 ? f : Codecs.convert(f, t, arena);
+        int n = (int) Math.max(1, COPIES_BYTES / w.segment().byteSize());
+        copies = new Tensor[n];
+        for (int i = 0; i < n; i++) {
+            Tensor c = Tensor.allocate(arena, t, rows, cols);
+            c.segment().copyFrom(w.segment());
+            copies[i] = c;
+        }
+        x = GemmBenchmark.randomFloats(arena, (long) b * cols, 4);
+        y = arena.allocate(4L * b * rows, 64);
+        executor = KernelExecutor.withThreads(threads);
+        k = Kernels.vector().withExecutor(executor);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        executor.close();
+        arena.close();
+    }
+
+    @Benchmark
+    public MemorySegment gemvBatchF32() {
+        Tensor w = copies[next];
+        next = next + 1 == copies.length ? 0 : next + 1;
+        k.gemvBatchF32(w, x, 0, b, y, 0);
+        return y;
+    }
+}
