@@ -195,7 +195,7 @@ final class BatchTiles {
     }
 
     /** One row at {@code p} × one vector at {@code x0}. */
-    static float r1v1(MemorySegment w, long p, MemorySegment x, long x0, int n) {
+    static float r1v1(MemorySegment w, long p, MemorySegment x, long x0, int n, float[] buf) {
         FloatVector a = FloatVector.zero(F);
         int upper = F.loopBound(n);
         int i = 0;
@@ -203,11 +203,13 @@ final class BatchTiles {
             long k = 4L * i;
             a = FloatVector.fromMemorySegment(F, w, p + k, LITTLE).fma(FloatVector.fromMemorySegment(F, x, x0 + k, LITTLE), a);
         }
-        return tail(w, p, x, x0, i, n, Lanes.sum(a));
+        a.intoArray(buf, 0);
+        return tail(w, p, x, x0, i, n, Lanes.sum(buf, 0));
     }
 
     /** Rows at {@code p0} and {@code p1} × one vector at {@code x0}: {@link #r1v1} twice, interleaved. */
-    static void r2v1(MemorySegment w, long p0, long p1, MemorySegment x, long x0, int n, MemorySegment y, long y0, long y1) {
+    static void r2v1(MemorySegment w, long p0, long p1, MemorySegment x, long x0, int n, MemorySegment y, long y0, long y1,
+            float[] buf) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int upper = F.loopBound(n);
         int i = 0;
@@ -217,12 +219,14 @@ final class BatchTiles {
             a0 = FloatVector.fromMemorySegment(F, w, p0 + k, LITTLE).fma(xv, a0);
             a1 = FloatVector.fromMemorySegment(F, w, p1 + k, LITTLE).fma(xv, a1);
         }
-        y.set(LE.FLOAT, y0, tail(w, p0, x, x0, i, n, Lanes.sum(a0)));
-        y.set(LE.FLOAT, y1, tail(w, p1, x, x0, i, n, Lanes.sum(a1)));
+        a0.intoArray(buf, 0);
+        a1.intoArray(buf, L);
+        y.set(LE.FLOAT, y0, tail(w, p0, x, x0, i, n, Lanes.sum(buf, 0)));
+        y.set(LE.FLOAT, y1, tail(w, p1, x, x0, i, n, Lanes.sum(buf, L)));
     }
 
     /** One Q8_0 row at {@code p} × one vector, dequantized in registers exactly as {@link #dequantizeQ8_0} does (w = q·d, one float product). */
-    static float q8r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
+    static float q8r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks, float[] buf) {
         FloatVector a = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
             long o = p + 34L * blk;
@@ -232,11 +236,12 @@ final class BatchTiles {
                 a = ((FloatVector) (PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE, USED) : ByteVector.fromMemorySegment(B_PER_F, w, o + 2 + c, LITTLE)).castShape(F, 0)).mul(d).fma(xv, a);
             }
         }
-        return Lanes.sum(a);
+        a.intoArray(buf, 0);
+        return Lanes.sum(buf, 0);
     }
 
     /** One Q4_0 row at {@code p} × one vector, dequantized in registers exactly as {@link #dequantizeQ4_0} does (k order). */
-    static float q4r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks) {
+    static float q4r1v1(MemorySegment w, long p, MemorySegment x, long x0, int blocks, float[] buf) {
         FloatVector a = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
             long o = p + 18L * blk;
@@ -249,7 +254,8 @@ final class BatchTiles {
                 }
             }
         }
-        return Lanes.sum(a);
+        a.intoArray(buf, 0);
+        return Lanes.sum(buf, 0);
     }
 
     /** Floats of accumulator scratch a tile needs: 4 × 4 accumulators of L lanes. */
@@ -272,7 +278,7 @@ final class BatchTiles {
             for (int r = 0; r < rows; r++) {
                 long p = r == 0 ? p0 : r == 1 ? p1 : r == 2 ? p2 : p3;
                 int pair = v * rows + r;
-                float s = full ? acc[pair] : Lanes.sum(FloatVector.fromArray(F, acc, pair * L));
+                float s = full ? acc[pair] : Lanes.sum(acc, pair * L);
                 y.set(LE.FLOAT, y0 + v * ys + 4L * r, i < n ? tail(w, p, x, x0 + v * xs, i, n, s) : s);
             }
         }

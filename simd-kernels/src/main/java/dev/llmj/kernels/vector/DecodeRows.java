@@ -61,7 +61,7 @@ final class DecodeRows {
      * zero-extended to int lanes; elements 0..15 = t[q &amp; 15], elements 16..31 = t[q &gt;&gt;&gt; 4].
      */
     static void q4Pair(MemorySegment w, long p, long p1, MemorySegment x, long x0, int blocks,
-            MemorySegment y, long y0, long y1) {
+            MemorySegment y, long y0, long y1, float[] buf) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 18L * blk;
@@ -76,15 +76,17 @@ final class DecodeRows {
             a0 = q0.lanewise(VectorOperators.LSHR, 4).selectFrom(t0).reinterpretAsFloats().fma(xh, a0);
             a1 = q1.lanewise(VectorOperators.LSHR, 4).selectFrom(t1).reinterpretAsFloats().fma(xh, a1);
         }
-        y.set(LE.FLOAT, y0, Lanes.sum(a0));
-        y.set(LE.FLOAT, y1, Lanes.sum(a1));
+        a0.intoArray(buf, 0);
+        a1.intoArray(buf, L);
+        y.set(LE.FLOAT, y0, Lanes.sum(buf, 0));
+        y.set(LE.FLOAT, y1, Lanes.sum(buf, L));
     }
 
     // ---- Q8_0 -----------------------------------------------------------------------------------
 
     /** As {@link #q4Pair} for Q8_0 rows: w = q·d (one float product), elements 0..15 then 16..31. */
     static void q8Pair(MemorySegment w, long p, long p1, MemorySegment x, long x0, int blocks,
-            MemorySegment y, long y0, long y1) {
+            MemorySegment y, long y0, long y1, float[] buf) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 34L * blk;
@@ -97,8 +99,10 @@ final class DecodeRows {
             a0 = ((FloatVector) ByteVector.fromMemorySegment(B_PER_F, w, p + o + 18, LITTLE).castShape(F, 0)).mul(d0).fma(xh, a0);
             a1 = ((FloatVector) ByteVector.fromMemorySegment(B_PER_F, w, p1 + o + 18, LITTLE).castShape(F, 0)).mul(d1).fma(xh, a1);
         }
-        y.set(LE.FLOAT, y0, Lanes.sum(a0));
-        y.set(LE.FLOAT, y1, Lanes.sum(a1));
+        a0.intoArray(buf, 0);
+        a1.intoArray(buf, L);
+        y.set(LE.FLOAT, y0, Lanes.sum(buf, 0));
+        y.set(LE.FLOAT, y1, Lanes.sum(buf, L));
     }
 
 }

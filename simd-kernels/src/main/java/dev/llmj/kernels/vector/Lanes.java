@@ -39,6 +39,26 @@ public final class Lanes {
         return fold1(fold2(fold4(fold8(v)))).lane(0);
     }
 
+    /**
+     * sum() of the L floats at {@code a[off..off+L)}, in one method with no call of ours inside: a
+     * kernel spills its accumulator with {@code intoArray} (force-inlined) and calls this, so no
+     * vector crosses a call whether or not C2 inlines it (sum(FloatVector) is inlined only where
+     * C2 judges the call site warm enough; elsewhere its argument is boxed, measured at 12 MB per
+     * Q4_0 decode step).
+     */
+    public static float sum(float[] a, int off) {
+        FloatVector v = FloatVector.fromArray(F, a, off);
+        if (F_LANES >= 16) {
+            v = v.add(v.rearrange(FOLD8));
+        }
+        if (F_LANES >= 8) {
+            v = v.add(v.rearrange(FOLD4));
+        }
+        v = v.add(v.rearrange(FOLD2));
+        v = v.add(v.rearrange(FOLD1));
+        return v.lane(0);
+    }
+
     private static FloatVector fold8(FloatVector v) {
         return F_LANES >= 16 ? v.add(v.rearrange(FOLD8)) : v;
     }

@@ -154,7 +154,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                                     ys, yr + 4L * i + u * yStride, yStride);
                         }
                         for (; u < b; u++) {
-                            ys.set(LE.FLOAT, yr + 4L * i + u * yStride, BatchTiles.r1v1(panel, p[i], xs, xOff + u * xStride, cols));
+                            ys.set(LE.FLOAT, yr + 4L * i + u * yStride, BatchTiles.r1v1(panel, p[i], xs, xOff + u * xStride, cols, acc));
                         }
                     }
                 }
@@ -178,10 +178,11 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         DType t = wm.dtype();
         MemorySegment base = wm.base();
         executor.reaching(base, xs, ys).parallelRanges(wm.rows(), 16, (from, to) -> {
+            float[] buf = new float[2 * F_LANES]; // lane sums go through arrays: see Lanes.sum(float[], int)
             if (t != DType.F32 && !DecodeRows.PAIRED) {
                 for (int r = from; r < to; r++) {
-                    float y = t == DType.Q4_0 ? BatchTiles.q4r1v1(base, wm.row(r), xs, xOff, blocks)
-                            : BatchTiles.q8r1v1(base, wm.row(r), xs, xOff, blocks);
+                    float y = t == DType.Q4_0 ? BatchTiles.q4r1v1(base, wm.row(r), xs, xOff, blocks, buf)
+                            : BatchTiles.q8r1v1(base, wm.row(r), xs, xOff, blocks, buf);
                     ys.set(LE.FLOAT, yOff + 4L * r, y);
                 }
                 return;
@@ -196,9 +197,9 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 long ya = yOff + 4L * a;
                 long yb = yOff + 4L * b;
                 switch (t) {
-                    case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb);
-                    case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb);
-                    default -> DecodeRows.q8Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb);
+                    case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb, buf);
+                    case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb, buf);
+                    default -> DecodeRows.q8Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb, buf);
                 }
             }
         });
