@@ -316,6 +316,10 @@ final class BatchTiles {
      * <pre>  block: [d: f16][16 bytes: low nibble = element j, high nibble = element j+16]  </pre>
      */
     static void dequantizeQ4_0(MemorySegment w, long row, int blocks, MemorySegment out, long o) {
+        if (DecodeRows.PAIRED) {
+            DecodeRows.dequantizeQ4_0(w, row, blocks, out, o);
+            return;
+        }
         for (int blk = 0; blk < blocks; blk++) {
             long p = row + 18L * blk;
             FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p)));
