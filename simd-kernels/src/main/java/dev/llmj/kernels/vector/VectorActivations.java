@@ -64,7 +64,11 @@ final class VectorActivations implements ActivationKernels {
             FloatVector v0 = load(x, xOff, i);
             acc0 = v0.fma(v0, acc0);
         }
-        float ss = Lanes.sum(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        total = L >= 16 ? total.add(total.rearrange(VectorDot.FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(VectorDot.FOLD4)) : total;
+        total = total.add(total.rearrange(VectorDot.FOLD2));
+        float ss = total.add(total.rearrange(VectorDot.FOLD1)).lane(0);
         for (; i < n; i++) {
             float v = f(x, xOff, i);
             ss = Math.fma(v, v, ss);
@@ -209,7 +213,10 @@ final class VectorActivations implements ActivationKernels {
             for (; i < chunkEnd; i += L) {
                 acc = acc.add(VectorExp.exp(load(x, off, i).sub(max)));
             }
-            sum += Lanes.sum(acc);
+            acc = L >= 16 ? acc.add(acc.rearrange(VectorDot.FOLD8)) : acc;
+            acc = L >= 8 ? acc.add(acc.rearrange(VectorDot.FOLD4)) : acc;
+            acc = acc.add(acc.rearrange(VectorDot.FOLD2));
+            sum += acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
         }
         for (; i < n; i++) {
             sum += ExpF.exp(f(x, off, i) - max);

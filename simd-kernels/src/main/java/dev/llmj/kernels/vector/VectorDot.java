@@ -113,7 +113,11 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = f32(a, aOff + 4L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
+        FloatVector total = acc0.add(acc1).add(acc2.add(acc3));
+        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
+        total = total.add(total.rearrange(FOLD2));
+        float sum = total.add(total.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -133,7 +137,11 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = HalfVectors.f16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = Lanes.sum(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
+        total = total.add(total.rearrange(FOLD2));
+        float sum = total.add(total.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(HalfFloats.f16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -153,7 +161,11 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = HalfVectors.bf16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = Lanes.sum(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
+        total = total.add(total.rearrange(FOLD2));
+        float sum = total.add(total.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(HalfFloats.bf16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -185,7 +197,10 @@ final class VectorDot implements DotKernels {
             long pb = bOff + 34L * blk;
             acc = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc);
         }
-        return Lanes.sum(acc);
+        acc = L >= 16 ? acc.add(acc.rearrange(FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(FOLD2));
+        return acc.add(acc.rearrange(FOLD1)).lane(0);
     }
 
     /**
@@ -226,7 +241,10 @@ final class VectorDot implements DotKernels {
             long px = xOff + 34L * blk;
             acc = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc);
         }
-        return Lanes.sum(acc);
+        acc = L >= 16 ? acc.add(acc.rearrange(FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(FOLD2));
+        return acc.add(acc.rearrange(FOLD1)).lane(0);
     }
 
     /**
@@ -351,9 +369,21 @@ final class VectorDot implements DotKernels {
             aa0 = x0.fma(x0, aa0);
             bb0 = y0.fma(y0, bb0);
         }
-        float ab = Lanes.sum(ab0.add(ab1));
-        float aa = Lanes.sum(aa0.add(aa1));
-        float bb = Lanes.sum(bb0.add(bb1));
+        FloatVector abTotal = ab0.add(ab1);
+        abTotal = L >= 16 ? abTotal.add(abTotal.rearrange(FOLD8)) : abTotal;
+        abTotal = L >= 8 ? abTotal.add(abTotal.rearrange(FOLD4)) : abTotal;
+        abTotal = abTotal.add(abTotal.rearrange(FOLD2));
+        float ab = abTotal.add(abTotal.rearrange(FOLD1)).lane(0);
+        FloatVector aaTotal = aa0.add(aa1);
+        aaTotal = L >= 16 ? aaTotal.add(aaTotal.rearrange(FOLD8)) : aaTotal;
+        aaTotal = L >= 8 ? aaTotal.add(aaTotal.rearrange(FOLD4)) : aaTotal;
+        aaTotal = aaTotal.add(aaTotal.rearrange(FOLD2));
+        float aa = aaTotal.add(aaTotal.rearrange(FOLD1)).lane(0);
+        FloatVector bbTotal = bb0.add(bb1);
+        bbTotal = L >= 16 ? bbTotal.add(bbTotal.rearrange(FOLD8)) : bbTotal;
+        bbTotal = L >= 8 ? bbTotal.add(bbTotal.rearrange(FOLD4)) : bbTotal;
+        bbTotal = bbTotal.add(bbTotal.rearrange(FOLD2));
+        float bb = bbTotal.add(bbTotal.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             float x = a.get(LE.FLOAT, aOff + 4L * i);
             float y = b.get(LE.FLOAT, bOff + 4L * i);
@@ -380,7 +410,11 @@ final class VectorDot implements DotKernels {
             FloatVector d0 = f32(a, aOff + 4L * i).sub(f32(b, bOff + 4L * i));
             acc0 = d0.fma(d0, acc0);
         }
-        float sum = Lanes.sum(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
+        total = total.add(total.rearrange(FOLD2));
+        float sum = total.add(total.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             float diff = a.get(LE.FLOAT, aOff + 4L * i) - b.get(LE.FLOAT, bOff + 4L * i);
             sum = Math.fma(diff, diff, sum);
