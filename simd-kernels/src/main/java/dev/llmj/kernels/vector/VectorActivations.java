@@ -64,7 +64,11 @@ final class VectorActivations implements ActivationKernels {
             FloatVector v0 = load(x, xOff, i);
             acc0 = v0.fma(v0, acc0);
         }
-        float ss = Lanes.sum(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        total = L >= 16 ? total.add(total.rearrange(VectorDot.FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(VectorDot.FOLD4)) : total;
+        total = total.add(total.rearrange(VectorDot.FOLD2));
+        float ss = total.add(total.rearrange(VectorDot.FOLD1)).lane(0);
         for (; i < n; i++) {
             float v = f(x, xOff, i);
             ss = Math.fma(v, v, ss);
@@ -79,22 +83,51 @@ final class VectorActivations implements ActivationKernels {
         }
     }
 
+    /**
+     * Four passes, each a method of its own that only scalars and segments enter and leave: when
+     * the whole softmax was one method, C2 inlined the exp and sum passes into it, ran out of its
+     * inlining node budget ("NodeCountInliningCutoff") and left the loads, stores and lane folds
+     * that came after as calls, so every vector they passed was boxed (55 KB per call at n = 4099).
+     * Now a pass that is not inlined is simply called, and each pass's loop is small.
+     */
     public void softmax(MemorySegment x, long off, int n, float temperature, MemorySegment mask, long maskOff) {
-        float invT = 1f / temperature;
+        float max = (1f / temperature != 1f || mask != null)
+                ? scaleMaskMax(x, off, n, 1f / temperature, mask, maskOff)
+                : max(x, off, n);
+        expShiftedInPlace(x, off, n, max);
+        float inv = (float) (1.0 / sumInChunks(x, off, n));
+        scaleInPlace(x, off, n, inv);
+    }
+
+    /** max over x[0, n); vector lanes and scalar tail, as in the scalar twin up to order (max is exact). */
+    private static float max(MemorySegment x, long off, int n) {
         int upper = F.loopBound(n);
         FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0;
         for (; i < upper; i += L) {
-            FloatVector v = load(x, off, i);
+            maxV = maxV.max(FloatVector.fromMemorySegment(F, x, off + 4L * i, LITTLE));
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, f(x, off, i));
+        }
+        return max;
+    }
+
+    /** x[i] = x[i]·invT + mask[i] (each part only when it applies), returning the new maximum. */
+    private static float scaleMaskMax(MemorySegment x, long off, int n, float invT, MemorySegment mask, long maskOff) {
+        int upper = F.loopBound(n);
+        FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(F, x, off + 4L * i, LITTLE);
             if (invT != 1f) {
                 v = v.mul(invT);
             }
             if (mask != null) {
-                v = v.add(load(mask, maskOff, i));
+                v = v.add(FloatVector.fromMemorySegment(F, mask, maskOff + 4L * i, LITTLE));
             }
-            if (invT != 1f || mask != null) {
-                store(v, x, off, i);
-            }
+            v.intoMemorySegment(x, off + 4L * i, LITTLE);
             maxV = maxV.max(v);
         }
         float max = maxV.reduceLanes(VectorOperators.MAX);
@@ -109,15 +142,7 @@ final class VectorActivations implements ActivationKernels {
             put(x, off, i, v);
             max = Math.max(max, v);
         }
-        double sum = expAndSum(x, off, n, max, true);
-        float inv = (float) (1.0 / sum);
-        int j = 0;
-        for (; j < upper; j += L) {
-            store(load(x, off, j).mul(inv), x, off, j);
-        }
-        for (; j < n; j++) {
-            put(x, off, j, f(x, off, j) * inv);
-        }
+        return max;
     }
 
     /**
@@ -137,28 +162,64 @@ final class VectorActivations implements ActivationKernels {
     }
 
     /**
-     * Σ exp(x[i] − max), in float lanes per chunk and double across chunks; optionally stores the
-     * exps. When storing, the exps are written by {@link #expShiftedInPlace} first and summed in a
-     * second pass over memory that is still in cache.
+     * Σ x[i] in float lanes per {@link #SUM_CHUNK} and double across chunks; each chunk's lanes are
+     * folded in {@link Lanes#sum}'s tree, written out here (see {@link VectorDot#FOLD8}).
      */
-    private static double expAndSum(MemorySegment x, long off, int n, float max, boolean storeExp) {
+    private static double sumInChunks(MemorySegment x, long off, int n) {
         int upper = F.loopBound(n);
-        if (storeExp) {
-            expShiftedInPlace(x, off, n, max);
-        }
         double sum = 0;
         int i = 0;
         while (i < upper) {
             int chunkEnd = Math.min(upper, i + SUM_CHUNK);
             FloatVector acc = FloatVector.zero(F);
             for (; i < chunkEnd; i += L) {
-                FloatVector v = load(x, off, i);
-                acc = acc.add(storeExp ? v : VectorExp.exp(v.sub(max)));
+                acc = acc.add(FloatVector.fromMemorySegment(F, x, off + 4L * i, LITTLE));
             }
-            sum += Lanes.sum(acc);
+            if (L >= 16) {
+                acc = acc.add(acc.rearrange(VectorDot.FOLD8));
+            }
+            if (L >= 8) {
+                acc = acc.add(acc.rearrange(VectorDot.FOLD4));
+            }
+            acc = acc.add(acc.rearrange(VectorDot.FOLD2));
+            sum += acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
         }
         for (; i < n; i++) {
-            sum += storeExp ? f(x, off, i) : ExpF.exp(f(x, off, i) - max);
+            sum += f(x, off, i);
+        }
+        return sum;
+    }
+
+    /** x[i] *= s. */
+    private static void scaleInPlace(MemorySegment x, long off, int n, float s) {
+        int upper = F.loopBound(n);
+        int j = 0;
+        for (; j < upper; j += L) {
+            FloatVector.fromMemorySegment(F, x, off + 4L * j, LITTLE).mul(s).intoMemorySegment(x, off + 4L * j, LITTLE);
+        }
+        for (; j < n; j++) {
+            put(x, off, j, f(x, off, j) * s);
+        }
+    }
+
+    /** Σ exp(x[i] − max), in float lanes per chunk and double across chunks (logSoftmax). */
+    private static double expAndSum(MemorySegment x, long off, int n, float max) {
+        int upper = F.loopBound(n);
+        double sum = 0;
+        int i = 0;
+        while (i < upper) {
+            int chunkEnd = Math.min(upper, i + SUM_CHUNK);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < chunkEnd; i += L) {
+                acc = acc.add(VectorExp.exp(load(x, off, i).sub(max)));
+            }
+            acc = L >= 16 ? acc.add(acc.rearrange(VectorDot.FOLD8)) : acc;
+            acc = L >= 8 ? acc.add(acc.rearrange(VectorDot.FOLD4)) : acc;
+            acc = acc.add(acc.rearrange(VectorDot.FOLD2));
+            sum += acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
+        }
+        for (; i < n; i++) {
+            sum += ExpF.exp(f(x, off, i) - max);
         }
         return sum;
     }
@@ -174,7 +235,7 @@ final class VectorActivations implements ActivationKernels {
         for (; i < n; i++) {
             max = Math.max(max, f(x, off, i));
         }
-        float logSum = (float) Math.log(expAndSum(x, off, n, max, false));
+        float logSum = (float) Math.log(expAndSum(x, off, n, max));
         int j = 0;
         for (; j < upper; j += L) {
             store(load(x, off, j).sub(max).sub(logSum), x, off, j);

@@ -18,6 +18,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Vector twin of {@link dev.llmj.kernels.scalar.ScalarDot}: same signatures, lanes of
@@ -31,6 +32,26 @@ import jdk.incubator.vector.VectorOperators;
 final class VectorDot implements DotKernels {
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
     private static final int L = F_LANES;
+
+    /*
+     * Lanes.sum's fixed tree (rotations by L/2, ..., 1 lanes), for kernels to write out after their
+     * hot loop as plain Vector API calls:
+     *   if (L >= 16) acc = acc.add(acc.rearrange(FOLD8));   if (L >= 8) acc = acc.add(acc.rearrange(FOLD4));
+     *   acc = acc.add(acc.rearrange(FOLD2));   acc = acc.add(acc.rearrange(FOLD1));   sum = acc.lane(0);
+     * Same shuffles, same additions, so the same bits as Lanes.sum. Why not call Lanes.sum: its fold
+     * steps are methods, and after a hot loop C2 may decline them ("low call site frequency": the
+     * shared helper's profile counts are split across all its callers) or run out of its inlining
+     * node budget; either way the vector passed in is boxed, an allocation on every call.
+     */
+    static final VectorShuffle<Float> FOLD8 = fold(8);
+    static final VectorShuffle<Float> FOLD4 = fold(4);
+    static final VectorShuffle<Float> FOLD2 = fold(2);
+    static final VectorShuffle<Float> FOLD1 = fold(1);
+
+    /** Lane i takes lane (i + shift) mod L; null when the species has no more than shift lanes. */
+    private static VectorShuffle<Float> fold(int shift) {
+        return L > shift ? VectorShuffle.fromOp(F, lane -> (lane + shift) % L) : null;
+    }
 
     static FloatVector f32(MemorySegment s, long off) {
         return FloatVector.fromMemorySegment(F, s, off, LITTLE);
@@ -92,7 +113,11 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = f32(a, aOff + 4L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
+        FloatVector total = acc0.add(acc1).add(acc2.add(acc3));
+        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
+        total = total.add(total.rearrange(FOLD2));
+        float sum = total.add(total.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -112,7 +137,11 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = HalfVectors.f16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = Lanes.sum(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
+        total = total.add(total.rearrange(FOLD2));
+        float sum = total.add(total.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(HalfFloats.f16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -132,7 +161,11 @@ final class VectorDot implements DotKernels {
         for (; i < upper; i += L) {
             acc0 = HalfVectors.bf16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
-        float sum = Lanes.sum(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
+        total = total.add(total.rearrange(FOLD2));
+        float sum = total.add(total.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(HalfFloats.bf16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -164,7 +197,10 @@ final class VectorDot implements DotKernels {
             long pb = bOff + 34L * blk;
             acc = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc);
         }
-        return Lanes.sum(acc);
+        acc = L >= 16 ? acc.add(acc.rearrange(FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(FOLD2));
+        return acc.add(acc.rearrange(FOLD1)).lane(0);
     }
 
     /**
@@ -205,10 +241,20 @@ final class VectorDot implements DotKernels {
             long px = xOff + 34L * blk;
             acc = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc);
         }
-        return Lanes.sum(acc);
+        acc = L >= 16 ? acc.add(acc.rearrange(FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(FOLD2));
+        return acc.add(acc.rearrange(FOLD1)).lane(0);
     }
 
-    /** Q4_K: per 32-element sub-block, element = d·sc·q − dmin·m (layout in Q4_KCodec). */
+    /**
+     * Q4_K: per 32-element sub-block, element = d·sc·q − dmin·m (layout in Q4_KCodec).
+     *
+     * <p>Only Vector API calls in the loop, no helpers of ours, and the nibbles cut out in int lanes
+     * (one widening, native shifts) rather than in floats: with the helpers C2 reached its inlining
+     * node budget inside the loop, the last loads became calls and their vectors were boxed. The
+     * nibble values are the same exact integers, so the results are the same bits.
+     */
     public float dotQ4_K(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < n / 256; blk++) {
@@ -223,22 +269,35 @@ final class VectorDot implements DotKernels {
                 float d2 = d * KQuants.q4kScale(w, p + 4, j + 1);
                 float m2 = dmin * KQuants.q4kMin(w, p + 4, j + 1);
                 long q = p + 16 + 32L * pair;
+                long xq = xb + 4L * 64 * pair;
                 for (int c = 0; c < 32; c += L) {
-                    ByteVector packed = bytes(w, q + c);
-                    FloatVector lo = lowNibbles(packed);
-                    FloatVector hi = highNibbles(packed, lo);
-                    acc = lo.mul(d1).sub(m1).fma(f32(x, xb + 4L * (64 * pair + c)), acc);
-                    acc = hi.mul(d2).sub(m2).fma(f32(x, xb + 4L * (64 * pair + 32 + c)), acc);
+                    ByteVector packed = B_PER_F_PADDED
+                            ? ByteVector.fromMemorySegment(B_PER_F, w, q + c, LITTLE, B_PER_F_USED)
+                            : ByteVector.fromMemorySegment(B_PER_F, w, q + c, LITTLE);
+                    IntVector wide = (IntVector) packed.castShape(I, 0);
+                    FloatVector lo = (FloatVector) wide.and(15).convert(VectorOperators.I2F, 0);
+                    FloatVector hi = (FloatVector) wide.lanewise(VectorOperators.ASHR, 4).and(15)
+                            .convert(VectorOperators.I2F, 0);
+                    acc = lo.mul(d1).sub(m1).fma(FloatVector.fromMemorySegment(F, x, xq + 4L * c, LITTLE), acc);
+                    acc = hi.mul(d2).sub(m2).fma(FloatVector.fromMemorySegment(F, x, xq + 4L * (32 + c), LITTLE), acc);
                 }
             }
         }
-        return Lanes.sum(acc);
+        if (L >= 16) {
+            acc = acc.add(acc.rearrange(FOLD8));
+        }
+        if (L >= 8) {
+            acc = acc.add(acc.rearrange(FOLD4));
+        }
+        acc = acc.add(acc.rearrange(FOLD2));
+        return acc.add(acc.rearrange(FOLD1)).lane(0);
     }
 
     /**
      * Q6_K: 4 low bits from ql, 2 high bits from qh, minus 32, times d·scale (layout in Q6_KCodec).
      * The four element groups of each 32-lane slice go round a small loop rather than being written
-     * out, which keeps the method small enough for C2 to inline every helper (no boxed vectors).
+     * out, and the loop body uses only Vector API calls (see {@link #dotQ4_K}), which keeps the
+     * method under C2's inlining node budget: no call in it passes a vector, so none is boxed.
      */
     public float dotQ6_K(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -252,19 +311,33 @@ final class VectorDot implements DotKernels {
                 long sc = p + 192 + 8L * h;
                 long xh = xb + 4L * 128 * h;
                 for (int l = 0; l < 32; l += L) {
-                    IntVector high = ints(w, qh + l);
+                    IntVector high = (IntVector) (B_PER_F_PADDED
+                            ? ByteVector.fromMemorySegment(B_PER_F, w, qh + l, LITTLE, B_PER_F_USED)
+                            : ByteVector.fromMemorySegment(B_PER_F, w, qh + l, LITTLE)).castShape(I, 0);
                     for (int g = 0; g < 4; g++) {
                         // group g: element l + 32g; low nibble of ql[l + 32(g&1)] for g < 2, high for g ≥ 2
-                        IntVector low = ints(w, ql + l + 32 * (g & 1)).lanewise(VectorOperators.ASHR, 4 * (g >> 1)).and(15);
+                        long lowAt = ql + l + 32 * (g & 1);
+                        IntVector packed = (IntVector) (B_PER_F_PADDED
+                                ? ByteVector.fromMemorySegment(B_PER_F, w, lowAt, LITTLE, B_PER_F_USED)
+                                : ByteVector.fromMemorySegment(B_PER_F, w, lowAt, LITTLE)).castShape(I, 0);
+                        IntVector low = packed.lanewise(VectorOperators.ASHR, 4 * (g >> 1)).and(15);
                         IntVector q = low.or(high.lanewise(VectorOperators.ASHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4))
                                 .sub(32);
                         float scale = d * w.get(LE.BYTE, sc + l / 16 + 2 * g);
-                        acc = toFloats(q).mul(scale).fma(f32(x, xh + 4L * (l + 32 * g)), acc);
+                        FloatVector xv = FloatVector.fromMemorySegment(F, x, xh + 4L * (l + 32 * g), LITTLE);
+                        acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(scale).fma(xv, acc);
                     }
                 }
             }
         }
-        return Lanes.sum(acc);
+        if (L >= 16) {
+            acc = acc.add(acc.rearrange(FOLD8));
+        }
+        if (L >= 8) {
+            acc = acc.add(acc.rearrange(FOLD4));
+        }
+        acc = acc.add(acc.rearrange(FOLD2));
+        return acc.add(acc.rearrange(FOLD1)).lane(0);
     }
 
     public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
@@ -296,9 +369,21 @@ final class VectorDot implements DotKernels {
             aa0 = x0.fma(x0, aa0);
             bb0 = y0.fma(y0, bb0);
         }
-        float ab = Lanes.sum(ab0.add(ab1));
-        float aa = Lanes.sum(aa0.add(aa1));
-        float bb = Lanes.sum(bb0.add(bb1));
+        FloatVector abTotal = ab0.add(ab1);
+        abTotal = L >= 16 ? abTotal.add(abTotal.rearrange(FOLD8)) : abTotal;
+        abTotal = L >= 8 ? abTotal.add(abTotal.rearrange(FOLD4)) : abTotal;
+        abTotal = abTotal.add(abTotal.rearrange(FOLD2));
+        float ab = abTotal.add(abTotal.rearrange(FOLD1)).lane(0);
+        FloatVector aaTotal = aa0.add(aa1);
+        aaTotal = L >= 16 ? aaTotal.add(aaTotal.rearrange(FOLD8)) : aaTotal;
+        aaTotal = L >= 8 ? aaTotal.add(aaTotal.rearrange(FOLD4)) : aaTotal;
+        aaTotal = aaTotal.add(aaTotal.rearrange(FOLD2));
+        float aa = aaTotal.add(aaTotal.rearrange(FOLD1)).lane(0);
+        FloatVector bbTotal = bb0.add(bb1);
+        bbTotal = L >= 16 ? bbTotal.add(bbTotal.rearrange(FOLD8)) : bbTotal;
+        bbTotal = L >= 8 ? bbTotal.add(bbTotal.rearrange(FOLD4)) : bbTotal;
+        bbTotal = bbTotal.add(bbTotal.rearrange(FOLD2));
+        float bb = bbTotal.add(bbTotal.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             float x = a.get(LE.FLOAT, aOff + 4L * i);
             float y = b.get(LE.FLOAT, bOff + 4L * i);
@@ -325,7 +410,11 @@ final class VectorDot implements DotKernels {
             FloatVector d0 = f32(a, aOff + 4L * i).sub(f32(b, bOff + 4L * i));
             acc0 = d0.fma(d0, acc0);
         }
-        float sum = Lanes.sum(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
+        total = total.add(total.rearrange(FOLD2));
+        float sum = total.add(total.rearrange(FOLD1)).lane(0);
         for (; i < n; i++) {
             float diff = a.get(LE.FLOAT, aOff + 4L * i) - b.get(LE.FLOAT, bOff + 4L * i);
             sum = Math.fma(diff, diff, sum);

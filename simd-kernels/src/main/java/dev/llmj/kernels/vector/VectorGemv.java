@@ -1,5 +1,8 @@
 package dev.llmj.kernels.vector;
 
+import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.B_PER_F_PADDED;
+import static dev.llmj.kernels.VectorWidths.B_PER_F_USED;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
@@ -54,7 +57,10 @@ final class VectorGemv {
         for (int blk = 0; blk < blocks; blk++) {
             xf.set(LE.FLOAT, scales + 4L * blk, HalfFloats.f16ToFloat(xq.get(LE.SHORT, 34L * blk)));
             for (int c = 0; c < 32; c += L) {
-                VectorDot.bytesToFloats(xq, 34L * blk + 2 + c).intoMemorySegment(xf, 4L * (32 * blk + c), LITTLE);
+                ByteVector q = B_PER_F_PADDED
+                        ? ByteVector.fromMemorySegment(B_PER_F, xq, 34L * blk + 2 + c, LITTLE, B_PER_F_USED)
+                        : ByteVector.fromMemorySegment(B_PER_F, xq, 34L * blk + 2 + c, LITTLE);
+                q.castShape(F, 0).intoMemorySegment(xf, 4L * (32 * blk + c), LITTLE);
             }
         }
         if (q4) {
@@ -79,19 +85,32 @@ final class VectorGemv {
         });
     }
 
+    /*
+     * The row loops use only Vector API calls (no helpers of ours, whose inlining C2 may decline
+     * or give up on at its node budget, boxing every vector passed through them).
+     */
     private static float rowQ8_0(MemorySegment w, long row, MemorySegment xf, long scales, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
             long p = row + 34L * blk;
             long px = 128L * blk;
-            FloatVector s = VectorDot.bytesToFloats(w, p + 2).mul(VectorDot.f32(xf, px));
+            ByteVector q0 = B_PER_F_PADDED
+                    ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2, LITTLE, B_PER_F_USED)
+                    : ByteVector.fromMemorySegment(B_PER_F, w, p + 2, LITTLE);
+            FloatVector s = ((FloatVector) q0.castShape(F, 0)).mul(FloatVector.fromMemorySegment(F, xf, px, LITTLE));
             for (int c = L; c < 32; c += L) {
-                s = VectorDot.bytesToFloats(w, p + 2 + c).fma(VectorDot.f32(xf, px + 4L * c), s);
+                ByteVector q = B_PER_F_PADDED
+                        ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, B_PER_F_USED)
+                        : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
+                s = ((FloatVector) q.castShape(F, 0)).fma(FloatVector.fromMemorySegment(F, xf, px + 4L * c, LITTLE), s);
             }
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return Lanes.sum(acc);
+        acc = L >= 16 ? acc.add(acc.rearrange(VectorDot.FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(VectorDot.FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(VectorDot.FOLD2));
+        return acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
     }
 
     private static float rowQ4_0(MemorySegment w, long row, MemorySegment xf, long scales, long abc, int blocks) {
@@ -101,15 +120,21 @@ final class VectorGemv {
             long pc = abc + 3L * 64 * blk;
             FloatVector s = FloatVector.zero(F);
             for (int c = 0; c < 16; c += L) {
-                ByteVector packed = VectorDot.bytes(w, p + 2 + c);
-                FloatVector lo = VectorDot.lowNibbles(packed);
+                ByteVector packed = B_PER_F_PADDED
+                        ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, B_PER_F_USED)
+                        : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
+                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
                 FloatVector flipped = (FloatVector) packed.lanewise(VectorOperators.XOR, (byte) 0x80).castShape(F, 0);
-                FloatVector t = flipped.fma(VectorDot.f32(xf, pc + 64 + 4L * c), VectorDot.f32(xf, pc + 128 + 4L * c));
-                s = s.add(lo.fma(VectorDot.f32(xf, pc + 4L * c), t));
+                FloatVector t = flipped.fma(FloatVector.fromMemorySegment(F, xf, pc + 64 + 4L * c, LITTLE),
+                        FloatVector.fromMemorySegment(F, xf, pc + 128 + 4L * c, LITTLE));
+                s = s.add(lo.fma(FloatVector.fromMemorySegment(F, xf, pc + 4L * c, LITTLE), t));
             }
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return Lanes.sum(acc);
+        acc = L >= 16 ? acc.add(acc.rearrange(VectorDot.FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(VectorDot.FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(VectorDot.FOLD2));
+        return acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
     }
 }
