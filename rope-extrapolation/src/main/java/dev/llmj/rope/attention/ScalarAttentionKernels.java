@@ -34,4 +34,22 @@ final class ScalarAttentionKernels implements AttentionKernels {
             y.set(LE.FLOAT, o, Math.fma(alpha, x.get(LE.FLOAT, xOff + 4L * i), y.get(LE.FLOAT, o)));
         }
     }
+
+    @Override
+    public void scores(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride, int count, int n,
+                       float scale, float[] out, int outOff) {
+        for (int j = 0; j < count; j++) {
+            out[outOff + j] = dot(q, qOff, keys, kOff + j * kStride, n) * scale;
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] w, int wOff, int wStride, int queries, MemorySegment values, long vOff,
+                            long vStride, int count, MemorySegment acc, long accOff, long accStride, int n) {
+        for (int t = 0; t < queries; t++) {
+            for (int j = 0; j < count; j++) {
+                axpy(w[wOff + t * wStride + j], values, vOff + j * vStride, acc, accOff + t * accStride, n);
+            }
+        }
+    }
 }
