@@ -148,18 +148,8 @@ final class AttentionEngine {
                 }
                 kern.scores(s.qNear, 0, keys, cache.offset(nearFrom, g), kvStride, pos - nearFrom + 1, hd, scale,
                         scores, base + nearFrom);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = base + lo; i <= base + pos; i++) {
-                    max = Math.max(max, scores[i]);
-                }
-                // Stable softmax: exponents ≤ 0. The normaliser is summed in double: the loop is scalar
-                // anyway (Math.exp) and it keeps the sum exact to ~1e-16 for any n.
-                double sum = 0;
-                for (int i = base + lo; i <= base + pos; i++) {
-                    float e = (float) Math.exp(scores[i] - max);
-                    scores[i] = e;
-                    sum += e;
-                }
+                // stable softmax: exponents ≤ 0
+                double sum = kern.softmaxNumerators(scores, base + lo, base + pos + 1);
                 s.inv[u] = (float) (1.0 / sum);
             }
 

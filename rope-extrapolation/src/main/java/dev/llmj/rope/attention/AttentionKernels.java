@@ -29,6 +29,13 @@ interface AttentionKernels {
                 float scale, float[] out, int outOff);
 
     /**
+     * Softmax numerators: s[i] = (float) Math.exp(s[i] − max) for i in from..to−1 (max the largest
+     * of them, exponents ≤ 0); returns their sum in double, added in index order. The normaliser is
+     * summed in double: it keeps the sum exact to ~1e-16 for any n. Bit-identical in both twins.
+     */
+    double softmaxNumerators(float[] s, int from, int to);
+
+    /**
      * For each query t in 0..queries−1 and each j in 0..count−1 in ascending order:
      * acc_t += w[wOff + t·wStride + j] · value row j, where acc_t starts at {@code accOff + t·accStride}
      * bytes of {@code acc} and value row j at {@code vOff + j·vStride} bytes of {@code values}: per

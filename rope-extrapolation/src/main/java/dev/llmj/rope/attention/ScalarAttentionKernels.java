@@ -52,4 +52,19 @@ final class ScalarAttentionKernels implements AttentionKernels {
             }
         }
     }
+
+    @Override
+    public double softmaxNumerators(float[] s, int from, int to) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            max = Math.max(max, s[i]);
+        }
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            float e = (float) Math.exp(s[i] - max);
+            s[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
 }

@@ -280,4 +280,9 @@ final class VectorAttentionKernels implements AttentionKernels {
             }
         }
     }
+
+    @Override
+    public double softmaxNumerators(float[] s, int from, int to) {
+        return VectorSoftmaxWeights.expAndSum(s, from, to);
+    }
 }
