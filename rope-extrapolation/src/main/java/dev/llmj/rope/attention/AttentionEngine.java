@@ -4,7 +4,6 @@ import dev.llmj.rope.PairLayout;
 import dev.llmj.rope.PositionPolicy;
 import dev.llmj.rope.ResolvedRope;
 import dev.llmj.rope.RopeTable;
-import dev.llmj.tensor.LE;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -178,10 +177,7 @@ final class AttentionEngine {
             }
             for (int u = 0; u < tn; u++) {
                 long qOff = (long) (t0 + u) * 4 * shape.queryDim() + h * headBytes;
-                float inv = s.inv[u];
-                for (int e = 0; e < hd; e++) {
-                    out.set(LE.FLOAT, qOff + 4L * e, s.acc.get(LE.FLOAT, u * headBytes + 4L * e) * inv);
-                }
+                kern.scaleTo(s.inv[u], s.acc, u * headBytes, out, qOff, hd);
             }
         }
     }

@@ -20,6 +20,9 @@ interface AttentionKernels {
     /** y[i] += alpha·x[i] over n F32 elements. */
     void axpy(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n);
 
+    /** y[i] = alpha·x[i] over n F32 elements (one float multiply each). */
+    void scaleTo(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n);
+
     /**
      * out[outOff + j] = dot(q at qOff, key row j) · scale for j in 0..count−1, key row j at
      * {@code kOff + j·kStride} bytes of {@code keys}; each value bit-identical to {@link #dot}

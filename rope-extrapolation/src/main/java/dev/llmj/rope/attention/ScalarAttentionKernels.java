@@ -67,4 +67,11 @@ final class ScalarAttentionKernels implements AttentionKernels {
         }
         return sum;
     }
+
+    @Override
+    public void scaleTo(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y.set(LE.FLOAT, yOff + 4L * i, x.get(LE.FLOAT, xOff + 4L * i) * alpha);
+        }
+    }
 }

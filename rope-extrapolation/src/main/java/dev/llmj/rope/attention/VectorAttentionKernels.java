@@ -285,4 +285,15 @@ final class VectorAttentionKernels implements AttentionKernels {
     public double softmaxNumerators(float[] s, int from, int to) {
         return VectorSoftmaxWeights.expAndSum(s, from, to);
     }
+
+    @Override
+    public void scaleTo(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            FloatVector.fromMemorySegment(F, x, xOff + 4L * i, ORDER).mul(alpha).intoMemorySegment(y, yOff + 4L * i, ORDER);
+        }
+        for (; i < n; i++) {
+            y.set(LE.FLOAT, yOff + 4L * i, x.get(LE.FLOAT, xOff + 4L * i) * alpha);
+        }
+    }
 }

@@ -117,4 +117,23 @@ class BatchedAttentionKernelsTest {
         assertEquals(Double.doubleToRawLongBits(ScalarAttentionKernels.INSTANCE.softmaxNumerators(copy, 0, 3)),
                 Double.doubleToRawLongBits(VectorAttentionKernels.INSTANCE.softmaxNumerators(allInf, 0, 3)));
     }
+
+    @Test
+    void scaleToMatchesTheScalarTwinBitForBit() {
+        Random r = new Random(10);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n = 0; n <= 70; n++) {
+                MemorySegment x = random(arena, r, n + 1);
+                MemorySegment y1 = arena.allocate(4L * n + 8, 64), y2 = arena.allocate(4L * n + 8, 64);
+                float alpha = r.nextFloat();
+                VectorAttentionKernels.INSTANCE.scaleTo(alpha, x, 4, y1, 4, n);
+                ScalarAttentionKernels.INSTANCE.scaleTo(alpha, x, 4, y2, 4, n);
+                for (int i = 0; i < n + 2; i++) {
+                    // one float multiply per element in both: identical
+                    assertEquals(Float.floatToRawIntBits(y2.get(LE.FLOAT, 4L * i)),
+                            Float.floatToRawIntBits(y1.get(LE.FLOAT, 4L * i)), "n=" + n + " i=" + i);
+                }
+            }
+        }
+    }
 }
