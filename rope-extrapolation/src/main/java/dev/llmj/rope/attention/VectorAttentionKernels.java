@@ -185,7 +185,8 @@ final class VectorAttentionKernels implements AttentionKernels {
                 if (j + LANES <= count) {
                     sums.intoArray(out, outOff + j);
                 } else {
-                    sums.intoArray(out, outOff + j, F.indexInRange(j, count));
+                    // (fromLong: indexInRange was not intrinsified and cost more than the fold)
+                    sums.intoArray(out, outOff + j, VectorMask.fromLong(F, (1L << (count - j)) - 1));
                 }
             }
         }

@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  *                2^13 double ulps (2^−40 relative, far above both errors) away from 2^28
  * </pre>
  * A safe p rounds to the same float as e^d and as Math.exp(d). Lanes that are not safe (about
- * one in 2^15), or outside the range where the result is a normal float (d &lt; −87, or NaN),
- * are recomputed with Math.exp itself. So the result is always exactly the scalar one.
+ * one in 2^15), or where the result is subnormal (−104 &lt; d &lt; −87) or NaN, are recomputed with
+ * Math.exp itself; d ≤ −104 (e.g. a far-off score, or −∞) gives +0 as Math.exp does. So the result is always exactly the scalar one.
  */
 final class VectorSoftmaxWeights {
     private VectorSoftmaxWeights() {}
@@ -45,6 +45,12 @@ final class VectorSoftmaxWeights {
     private static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
     /** Below this e^d is no longer a normal float (e^−87 ≈ 1.6e−38 &gt; 2^−126). */
     private static final double LOWEST = -87.0;
+    /**
+     * At or below this e^d &lt; 2^−150 (half the smallest subnormal) by a wide margin (e^−104 ≈
+     * 6.8e−46 vs 7.0e−46): the float is +0 whatever Math.exp's last bit. Covers −∞. Between
+     * −104 and −87 the float is subnormal: Math.exp.
+     */
+    private static final double UNDERFLOW = -104.0;
     private static final long LOW29 = (1L << 29) - 1;
     private static final long BAND_START = (1L << 28) - (1L << 13);
     private static final long BAND_WIDTH = 1L << 14;
@@ -76,6 +82,7 @@ final class VectorSoftmaxWeights {
                 FloatVector xf = FloatVector.fromArray(FH, s, i).sub(max);   // the scalar float subtraction
                 DoubleVector x = (DoubleVector) xf.convertShape(VectorOperators.F2D, D, 0);
                 VectorMask<Double> inRange = x.compare(VectorOperators.GE, LOWEST);
+                VectorMask<Double> zero = x.compare(VectorOperators.LE, UNDERFLOW);
                 x = x.blend(0.0, inRange.not());
                 DoubleVector t = x.fma(LOG2E, SHIFTER);
                 DoubleVector k = t.sub(SHIFTER);
@@ -86,11 +93,11 @@ final class VectorSoftmaxWeights {
                         .fma(r, one).fma(r, one);
                 LongVector twoK = ((LongVector) t.reinterpretAsLongs()).sub(SHIFTER_BITS).add(1023)
                         .lanewise(VectorOperators.LSHL, 52);
-                DoubleVector y = p.mul(twoK.reinterpretAsDoubles());
+                DoubleVector y = p.mul(twoK.reinterpretAsDoubles()).blend(0.0, zero);
                 LongVector band = ((LongVector) y.reinterpretAsLongs()).and(LOW29).sub(BAND_START);
                 VectorMask<Long> unsafe = band.compare(VectorOperators.GE, 0).and(band.compare(VectorOperators.LT, BAND_WIDTH));
                 ((FloatVector) y.convertShape(VectorOperators.D2F, FH, 0)).intoArray(s, i);
-                VectorMask<Double> redo = unsafe.cast(D).or(inRange.not());
+                VectorMask<Double> redo = unsafe.cast(D).or(inRange.or(zero).not());
                 if (redo.anyTrue()) {
                     for (int l = 0; l < N; l++) {
                         if (redo.laneIsSet(l)) {
