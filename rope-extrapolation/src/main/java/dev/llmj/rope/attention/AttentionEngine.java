@@ -21,6 +21,14 @@ import java.lang.foreign.MemorySegment;
  * One dot product per (query, key) and one row of ≤ n scores per query: decode is O(n·d) per
  * head and token, prefill needs no n×n buffer. The same operations run on the same operands
  * whether a position arrives in a prefill batch or alone, so decode and prefill agree bit for bit.
+ *
+ * <p>Prefill takes the queries of a head {@value #QUERY_TILE} at a time (a tile): each query's
+ * scores row is computed and turned into softmax numerators, then the value rows every query of
+ * the tile attends are read once for all of them ({@link AttentionKernels#weightedSum} keeps the
+ * accumulators in registers); the keys only some of them attend (the causal diagonal, the
+ * sliding window's left edge) are added one query at a time, in the same ascending key order.
+ * The batched kernels are bit-identical to their one-key / one-query forms, so the tiling changes
+ * no result; decode is a tile of one.
  */
 final class AttentionEngine {
     private AttentionEngine() {}
