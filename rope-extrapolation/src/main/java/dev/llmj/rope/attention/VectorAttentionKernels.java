@@ -116,82 +116,83 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     /**
-     * Folds L keys at a time when the dot has no scalar tail (n a multiple of L); fewer than L/4
-     * left-over keys go key by key through {@link #dot}. All vector work sits in this one method, deliberately too large for
-     * C2 to inline into the attention loop: it compiles on its own, and no vector crosses a call
-     * (a vector passed to or returned from a method C2 did not inline gets boxed).
+     * Folds L keys at a time when dot's loop has no single-vector step and no scalar tail (n a
+     * multiple of 2L, e.g. head dim 64 at any width); otherwise key by key with {@link #dot}.
      */
     @Override
     public void scores(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride, int count, int n,
                        float scale, float[] out, int outOff) {
-        int j = 0;
-        if (n % LANES == 0 && LANES >= 4 && LANES <= 16) {
-            FloatVector zero = FloatVector.zero(F);
-            long lastKey = kOff + (count - 1) * kStride;
-            // A last partial block of at least L/4 keys is folded too, its missing keys replaced
-            // by copies of the last one (each lane is its own key: the copies change nothing else)
-            for (; count - j >= LANES / 4; j += LANES) {
-                // Four keys at a time run dot's loop (8 independent fma chains) and fold through
-                // steps 1–2; steps 3–4 merge those quads as they complete.
-                FloatVector sums = zero, pending2 = zero, pending3 = zero;
-                long k = kOff + j * kStride;
-                for (int r = 0; r < LANES / 4; r++, k += 4 * kStride) {
-                    long k0 = Math.min(k, lastKey), k1 = Math.min(k + kStride, lastKey);
-                    long k2 = Math.min(k + 2 * kStride, lastKey), k3 = Math.min(k + 3 * kStride, lastKey);
-                    FloatVector a0 = zero, a1 = zero, b0 = zero, b1 = zero, c0 = zero, c1 = zero, d0 = zero, d1 = zero;
-                    int i = 0;
-                    for (; i + 2 * LANES <= n; i += 2 * LANES) {
-                        long o0 = 4L * i, o1 = 4L * (i + LANES);
-                        FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o0, ORDER);
-                        FloatVector q1 = FloatVector.fromMemorySegment(F, q, qOff + o1, ORDER);
-                        a0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k0 + o0, ORDER), a0);
-                        a1 = q1.fma(FloatVector.fromMemorySegment(F, keys, k0 + o1, ORDER), a1);
-                        b0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k1 + o0, ORDER), b0);
-                        b1 = q1.fma(FloatVector.fromMemorySegment(F, keys, k1 + o1, ORDER), b1);
-                        c0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k2 + o0, ORDER), c0);
-                        c1 = q1.fma(FloatVector.fromMemorySegment(F, keys, k2 + o1, ORDER), c1);
-                        d0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k3 + o0, ORDER), d0);
-                        d1 = q1.fma(FloatVector.fromMemorySegment(F, keys, k3 + o1, ORDER), d1);
-                    }
-                    if (i + LANES <= n) {
-                        long o0 = 4L * i;
-                        FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o0, ORDER);
-                        a0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k0 + o0, ORDER), a0);
-                        b0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k1 + o0, ORDER), b0);
-                        c0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k2 + o0, ORDER), c0);
-                        d0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k3 + o0, ORDER), d0);
-                    }
-                    // fold step: x.blend(y, upper) + y.blend(x, upper).rearrange(partner)
-                    FloatVector a = a0.add(a1), b = b0.add(b1), c = c0.add(c1), d = d0.add(d1);
-                    FloatVector ab = a.blend(b, MASK1).add(b.blend(a, MASK1).rearrange(SWAP1));
-                    FloatVector cd = c.blend(d, MASK1).add(d.blend(c, MASK1).rearrange(SWAP1));
-                    FloatVector v = ab.blend(cd, MASK2).add(cd.blend(ab, MASK2).rearrange(SWAP2));
-                    if (LANES == 4) {
-                        sums = v;
-                    } else if ((r & 1) == 0) {
-                        pending2 = v;
-                    } else {
-                        v = pending2.blend(v, MASK3).add(v.blend(pending2, MASK3).rearrange(SWAP3));
-                        if (LANES == 8) {
-                            sums = v;
-                        } else if ((r & 2) == 0) {
-                            pending3 = v;
-                        } else {
-                            sums = pending3.blend(v, MASK4).add(v.blend(pending3, MASK4).rearrange(SWAP4));
-                        }
-                    }
-                }
-                sums = sums.rearrange(BIT_REVERSE).mul(scale);
-                if (j + LANES <= count) {
-                    sums.intoArray(out, outOff + j);
-                } else {
-                    // (fromLong: indexInRange was not intrinsified and cost more than the fold)
-                    sums.intoArray(out, outOff + j, VectorMask.fromLong(F, (1L << (count - j)) - 1));
-                }
+        if (n % (2 * LANES) == 0 && LANES >= 4 && LANES <= 16) {
+            foldedScores(q, qOff, keys, kOff, kStride, count, n, scale, out, outOff);
+        } else {
+            for (int j = 0; j < count; j++) {
+                out[outOff + j] = dot(q, qOff, keys, kOff + j * kStride, n) * scale;
             }
         }
-        for (; j < count; j++) {
-            out[outOff + j] = dot(q, qOff, keys, kOff + j * kStride, n) * scale;
+    }
+
+    /**
+     * {@link #scores} by folding, L keys per block; a last partial block is folded too, its missing
+     * keys replaced by copies of the last one (each lane is its own key: the copies change nothing
+     * else, and are not stored). All vector work of a block sits in this one method, too large for
+     * C2 to inline anywhere, with no call inside: it compiles on its own within C2's inlining
+     * budget, and no vector crosses a call (a vector passed to or returned from a method C2 did
+     * not inline gets boxed).
+     */
+    private static void foldedScores(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride,
+                                     int count, int n, float scale, float[] out, int outOff) {
+        FloatVector zero = FloatVector.zero(F);
+        long lastKey = kOff + (count - 1) * kStride;
+        for (int j = 0; j < count; j += LANES) {
+            // Four keys at a time run dot's loop (8 independent fma chains) and fold through
+            // steps 1–2; steps 3–4 merge those quads as they complete.
+            FloatVector sums = zero, pending2 = zero, pending3 = zero;
+            long k = kOff + j * kStride;
+            for (int r = 0; r < LANES / 4; r++, k += 4 * kStride) {
+                long k0 = Math.min(k, lastKey), k1 = Math.min(k + kStride, lastKey);
+                long k2 = Math.min(k + 2 * kStride, lastKey), k3 = Math.min(k + 3 * kStride, lastKey);
+                FloatVector a0 = zero, a1 = zero, b0 = zero, b1 = zero, c0 = zero, c1 = zero, d0 = zero, d1 = zero;
+                int i = 0;
+                for (; i + 2 * LANES <= n; i += 2 * LANES) {
+                    long o0 = 4L * i, o1 = 4L * (i + LANES);
+                    FloatVector q0 = FloatVector.fromMemorySegment(F, q, qOff + o0, ORDER);
+                    FloatVector q1 = FloatVector.fromMemorySegment(F, q, qOff + o1, ORDER);
+                    a0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k0 + o0, ORDER), a0);
+                    a1 = q1.fma(FloatVector.fromMemorySegment(F, keys, k0 + o1, ORDER), a1);
+                    b0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k1 + o0, ORDER), b0);
+                    b1 = q1.fma(FloatVector.fromMemorySegment(F, keys, k1 + o1, ORDER), b1);
+                    c0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k2 + o0, ORDER), c0);
+                    c1 = q1.fma(FloatVector.fromMemorySegment(F, keys, k2 + o1, ORDER), c1);
+                    d0 = q0.fma(FloatVector.fromMemorySegment(F, keys, k3 + o0, ORDER), d0);
+                    d1 = q1.fma(FloatVector.fromMemorySegment(F, keys, k3 + o1, ORDER), d1);
+                }
+                // fold step: x.blend(y, upper) + y.blend(x, upper).rearrange(partner)
+                FloatVector a = a0.add(a1), b = b0.add(b1), c = c0.add(c1), d = d0.add(d1);
+                FloatVector ab = a.blend(b, MASK1).add(b.blend(a, MASK1).rearrange(SWAP1));
+                FloatVector cd = c.blend(d, MASK1).add(d.blend(c, MASK1).rearrange(SWAP1));
+                FloatVector v = ab.blend(cd, MASK2).add(cd.blend(ab, MASK2).rearrange(SWAP2));
+                if (LANES == 4) {
+                    sums = v;
+                } else if ((r & 1) == 0) {
+                    pending2 = v;
+                } else {
+                    v = pending2.blend(v, MASK3).add(v.blend(pending2, MASK3).rearrange(SWAP3));
+                    if (LANES == 8) {
+                        sums = v;
+                    } else if ((r & 2) == 0) {
+                        pending3 = v;
+                    } else {
+                        sums = pending3.blend(v, MASK4).add(v.blend(pending3, MASK4).rearrange(SWAP4));
+                    }
+                }
+            }
+            sums = sums.rearrange(BIT_REVERSE).mul(scale);
+            if (j + LANES <= count) {
+                sums.intoArray(out, outOff + j);
+            } else {
+                // (fromLong: indexInRange was not intrinsified and cost more than the fold)
+                sums.intoArray(out, outOff + j, VectorMask.fromLong(F, (1L << (count - j)) - 1));
+            }
         }
     }
 
