@@ -166,6 +166,9 @@ final class AttentionEngine {
             if (maxLo <= firstPos) {
                 for (int u = 0; u < tn; u++) {          // [lo_u, maxLo)
                     int lo = local ? Math.max(0, firstPos + u - window + 1) : 0;
+                    if (lo == maxLo) {
+                        continue;   // (empty calls made C2's loop predicates trap and recompile)
+                    }
                     kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), kvStride,
                             maxLo - lo, s.acc, u * headBytes, headBytes, hd);
                 }
