@@ -11,6 +11,7 @@ import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
@@ -261,12 +262,38 @@ final class VectorActivations implements ActivationKernels {
         }
     }
 
+    /**
+     * silu(g)·u with {@link VectorExp#exp}'s operations written out in the loop (same operations,
+     * same order: bit-identical). Through the helpers, C2 compiled silu and VectorExp.exp on their
+     * own (they are hot from other kernels too) and then called them from here, boxing every
+     * vector passed in and returned; a prefill profile showed swiglu's time inside those calls.
+     */
     public void swiglu(MemorySegment out, long outOff, MemorySegment gate, long gateOff, MemorySegment up, long upOff,
             int n) {
         int upper = F.loopBound(n);
         int i = 0;
+        FloatVector minusLn2Hi = FloatVector.broadcast(F, -ExpF.LN2_HI);
+        FloatVector minusLn2Lo = FloatVector.broadcast(F, -ExpF.LN2_LO);
         for (; i < upper; i += L) {
-            store(silu(load(gate, gateOff, i)).mul(load(up, upOff, i)), out, outOff, i);
+            FloatVector g = load(gate, gateOff, i);
+            // e = VectorExp.exp(−g)
+            FloatVector xc = g.neg().max(ExpF.MIN_X).min(ExpF.MAX_X);
+            FloatVector t = xc.fma(ExpF.LOG2E, ExpF.SHIFTER);
+            FloatVector nn = t.sub(ExpF.SHIFTER);
+            FloatVector r = nn.fma(minusLn2Hi, xc);
+            r = nn.fma(minusLn2Lo, r);
+            FloatVector p = FloatVector.broadcast(F, ExpF.COEFFS[0]);
+            for (int k = 1; k < ExpF.COEFFS.length; k++) {
+                p = p.fma(r, FloatVector.broadcast(F, ExpF.COEFFS[k]));
+            }
+            IntVector ni = t.reinterpretAsInts().sub(ExpF.SHIFTER_BITS);
+            IntVector e1 = ni.lanewise(VectorOperators.ASHR, 1);
+            IntVector e2 = ni.sub(e1);
+            FloatVector s1 = e1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = e2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(s1).mul(s2);
+            // silu(g)·u = g / (1 + e) · u
+            g.div(e.add(1f)).mul(load(up, upOff, i)).intoMemorySegment(out, outOff + 4L * i, LITTLE);
         }
         for (; i < n; i++) {
             float g = f(gate, gateOff, i);
