@@ -57,10 +57,15 @@ final class MicroKernels {
         }
     }
 
-    /** 2L rows × 6 columns: twelve accumulators, per k two loads of A and six weight broadcasts. */
+    /**
+     * 2L rows × 6 columns: twelve accumulators, per k two loads of A and six weight broadcasts.
+     * {@code cols} ≤ 6 columns exist: the missing ones re-read the last weight row and are not
+     * stored, so the last columns of N need no separate (rarely run, hence rarely compiled)
+     * kernel; each stored element's fma chain is the same.
+     */
     static void k2x6(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj, long bStride,
-            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tile) {
-        gather(tile, c, cTile, ldc, rows, 6, 2 * L, first);
+            MemorySegment c, long cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
+        gather(tile, c, cTile, ldc, rows, cols, 2 * L, first);
         FloatVector c00 = FloatVector.fromArray(F, tile, 0 * L);
         FloatVector c10 = FloatVector.fromArray(F, tile, 1 * L);
         FloatVector c01 = FloatVector.fromArray(F, tile, 2 * L);
@@ -73,12 +78,12 @@ final class MicroKernels {
         FloatVector c14 = FloatVector.fromArray(F, tile, 9 * L);
         FloatVector c05 = FloatVector.fromArray(F, tile, 10 * L);
         FloatVector c15 = FloatVector.fromArray(F, tile, 11 * L);
-        long b0 = bj + 0 * bStride;
-        long b1 = bj + 1 * bStride;
-        long b2 = bj + 2 * bStride;
-        long b3 = bj + 3 * bStride;
-        long b4 = bj + 4 * bStride;
-        long b5 = bj + 5 * bStride;
+        long b0 = bj + Math.min(0, cols - 1) * bStride;
+        long b1 = bj + Math.min(1, cols - 1) * bStride;
+        long b2 = bj + Math.min(2, cols - 1) * bStride;
+        long b3 = bj + Math.min(3, cols - 1) * bStride;
+        long b4 = bj + Math.min(4, cols - 1) * bStride;
+        long b5 = bj + Math.min(5, cols - 1) * bStride;
         long pa = apOff;
         for (int p = 0; p < kc; p++) {
             FloatVector a0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE);
@@ -115,13 +120,13 @@ final class MicroKernels {
         c14.intoArray(tile, 9 * L);
         c05.intoArray(tile, 10 * L);
         c15.intoArray(tile, 11 * L);
-        scatter(tile, c, cTile, ldc, rows, 6, 2 * L);
+        scatter(tile, c, cTile, ldc, rows, cols, 2 * L);
     }
 
-    /** L rows × 12 columns, for a short last panel (e.g. M = 16): twelve accumulators. */
+    /** L rows × 12 columns, for a short last panel (e.g. M = 16); {@code cols} ≤ 12 as in {@link #k2x6}. */
     static void k1x12(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj, long bStride,
-            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tile) {
-        gather(tile, c, cTile, ldc, rows, 12, L, first);
+            MemorySegment c, long cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
+        gather(tile, c, cTile, ldc, rows, cols, L, first);
         FloatVector c0 = FloatVector.fromArray(F, tile, 0 * L);
         FloatVector c1 = FloatVector.fromArray(F, tile, 1 * L);
         FloatVector c2 = FloatVector.fromArray(F, tile, 2 * L);
@@ -134,18 +139,18 @@ final class MicroKernels {
         FloatVector c9 = FloatVector.fromArray(F, tile, 9 * L);
         FloatVector c10 = FloatVector.fromArray(F, tile, 10 * L);
         FloatVector c11 = FloatVector.fromArray(F, tile, 11 * L);
-        long b0 = bj + 0 * bStride;
-        long b1 = bj + 1 * bStride;
-        long b2 = bj + 2 * bStride;
-        long b3 = bj + 3 * bStride;
-        long b4 = bj + 4 * bStride;
-        long b5 = bj + 5 * bStride;
-        long b6 = bj + 6 * bStride;
-        long b7 = bj + 7 * bStride;
-        long b8 = bj + 8 * bStride;
-        long b9 = bj + 9 * bStride;
-        long b10 = bj + 10 * bStride;
-        long b11 = bj + 11 * bStride;
+        long b0 = bj + Math.min(0, cols - 1) * bStride;
+        long b1 = bj + Math.min(1, cols - 1) * bStride;
+        long b2 = bj + Math.min(2, cols - 1) * bStride;
+        long b3 = bj + Math.min(3, cols - 1) * bStride;
+        long b4 = bj + Math.min(4, cols - 1) * bStride;
+        long b5 = bj + Math.min(5, cols - 1) * bStride;
+        long b6 = bj + Math.min(6, cols - 1) * bStride;
+        long b7 = bj + Math.min(7, cols - 1) * bStride;
+        long b8 = bj + Math.min(8, cols - 1) * bStride;
+        long b9 = bj + Math.min(9, cols - 1) * bStride;
+        long b10 = bj + Math.min(10, cols - 1) * bStride;
+        long b11 = bj + Math.min(11, cols - 1) * bStride;
         long pa = apOff;
         for (int p = 0; p < kc; p++) {
             FloatVector a0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE);
@@ -175,38 +180,6 @@ final class MicroKernels {
         c9.intoArray(tile, 9 * L);
         c10.intoArray(tile, 10 * L);
         c11.intoArray(tile, 11 * L);
-        scatter(tile, c, cTile, ldc, rows, 12, L);
-    }
-
-    /** 2L rows × 1 column, for the last columns of N. */
-    static void k2x1(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj,
-            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tile) {
-        gather(tile, c, cTile, ldc, rows, 1, 2 * L, first);
-        FloatVector c0 = FloatVector.fromArray(F, tile, 0);
-        FloatVector c1 = FloatVector.fromArray(F, tile, L);
-        long pa = apOff;
-        for (int p = 0; p < kc; p++) {
-            FloatVector w = FloatVector.broadcast(F, b.get(LE.FLOAT, bj + 4L * p));
-            c0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE).fma(w, c0);
-            c1 = FloatVector.fromMemorySegment(F, ap, pa + 4L * L, LITTLE).fma(w, c1);
-            pa += 8L * L;
-        }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, L);
-        scatter(tile, c, cTile, ldc, rows, 1, 2 * L);
-    }
-
-    /** L rows × 1 column. */
-    static void k1x1(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj,
-            MemorySegment c, long cTile, int ldc, int rows, boolean first, float[] tile) {
-        gather(tile, c, cTile, ldc, rows, 1, L, first);
-        FloatVector c0 = FloatVector.fromArray(F, tile, 0);
-        long pa = apOff;
-        for (int p = 0; p < kc; p++) {
-            c0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE).fma(FloatVector.broadcast(F, b.get(LE.FLOAT, bj + 4L * p)), c0);
-            pa += 4L * L;
-        }
-        c0.intoArray(tile, 0);
-        scatter(tile, c, cTile, ldc, rows, 1, L);
+        scatter(tile, c, cTile, ldc, rows, cols, L);
     }
 }

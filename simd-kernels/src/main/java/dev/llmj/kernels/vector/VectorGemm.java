@@ -24,7 +24,7 @@ import java.lang.foreign.MemorySegment;
  *   tasks: column ranges of TASK_COLS weights rows; quantized/half weights are first decoded to an
  *          F32 panel of TASK_COLS × K in the worker's scratch and reused for every row of A
  *   per task:  for k-block (KC)  for panel-block (PANELS_PER_BLOCK ≈ half of L2)
- *                for column tile (6 or 12)  for panel  micro-kernel
+ *                for column tile (6 or 12, the last narrower)  for panel  micro-kernel
  * </pre>
  * Partial sums across k-blocks live in C: a later k-block loads C into the accumulators, so the
  * fma chain continues unbroken.
@@ -88,39 +88,29 @@ final class VectorGemm {
                 int pbEnd = Math.min(ap.panels, pb + PANELS_PER_BLOCK);
                 boolean narrowLast = ap.panelWidth(pbEnd - 1) == L;
                 int wideEnd = narrowLast ? pbEnd - 1 : pbEnd;
-                // wide panels (2L rows): tiles of 6 columns, then single columns
-                for (int j = j0; j < j1 && pb < wideEnd; ) {
-                    int cols = j1 - j >= 6 ? 6 : 1;
+                // wide panels (2L rows): tiles of 6 columns, the last one possibly narrower
+                for (int j = j0; j < j1 && pb < wideEnd; j += 6) {
+                    int cols = Math.min(6, j1 - j);
                     long bj = b0 + (j - j0) * bStride + 4L * pc;
                     for (int t = pb; t < wideEnd; t++) {
                         int rowBase = t * 2 * L;
                         int rows = Math.min(2 * L, ap.m - rowBase);
                         long apOff = ap.panelOffset(t) + 4L * pc * 2 * L;
                         long cTile = cOff + 4L * ((long) rowBase * ldc + j);
-                        if (cols == 6) {
-                            MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, first, tile);
-                        } else {
-                            MicroKernels.k2x1(ap.seg, apOff, kc, b, bj, c, cTile, ldc, rows, first, tile);
-                        }
+                        MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, cols, first, tile);
                     }
-                    j += cols;
                 }
-                // a last panel of at most L rows: tiles of 12 columns, then single columns
+                // a last panel of at most L rows: tiles of 12 columns, the last one possibly narrower
                 if (narrowLast) {
                     int t = pbEnd - 1;
                     int rowBase = t * 2 * L;
                     int rows = ap.m - rowBase;
                     long apOff = ap.panelOffset(t) + 4L * pc * L;
-                    for (int j = j0; j < j1; ) {
-                        int cols = j1 - j >= 12 ? 12 : 1;
+                    for (int j = j0; j < j1; j += 12) {
+                        int cols = Math.min(12, j1 - j);
                         long bj = b0 + (j - j0) * bStride + 4L * pc;
                         long cTile = cOff + 4L * ((long) rowBase * ldc + j);
-                        if (cols == 12) {
-                            MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, first, tile);
-                        } else {
-                            MicroKernels.k1x1(ap.seg, apOff, kc, b, bj, c, cTile, ldc, rows, first, tile);
-                        }
-                        j += cols;
+                        MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, cols, first, tile);
                     }
                 }
             }
