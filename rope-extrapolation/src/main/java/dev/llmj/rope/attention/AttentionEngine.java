@@ -4,7 +4,6 @@ import dev.llmj.rope.PairLayout;
 import dev.llmj.rope.PositionPolicy;
 import dev.llmj.rope.ResolvedRope;
 import dev.llmj.rope.RopeTable;
-import dev.llmj.tensor.LE;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -22,29 +21,42 @@ import java.lang.foreign.MemorySegment;
  * One dot product per (query, key) and one row of ≤ n scores per query: decode is O(n·d) per
  * head and token, prefill needs no n×n buffer. The same operations run on the same operands
  * whether a position arrives in a prefill batch or alone, so decode and prefill agree bit for bit.
+ *
+ * <p>Prefill takes the queries of a head {@value #QUERY_TILE} at a time (a tile): each query's
+ * scores row is computed and turned into softmax numerators, then the value rows every query of
+ * the tile attends are read once for all of them ({@link AttentionKernels#weightedSum} keeps the
+ * accumulators in registers); the keys only some of them attend (the causal diagonal, the
+ * sliding window's left edge) are added one query at a time, in the same ascending key order.
+ * The batched kernels are bit-identical to their one-key / one-query forms, so the tiling changes
+ * no result; decode is a tile of one.
  */
 final class AttentionEngine {
     private AttentionEngine() {}
 
+    /** Queries processed together: their scores rows are kept so the value rows are read once per tile. */
+    static final int QUERY_TILE = 4;
+
     /**
      * Per-thread scratch. Off-heap (an automatic arena, freed with the thread's scratch): vector
-     * loads from native segments are cheaper than from byte[]-backed heap segments.
+     * loads from native segments are cheaper than from byte[]-backed heap segments. Sizes are
+     * O(tile · (headDim + keys)): no n×n buffer.
      */
     private static final class Scratch {
         MemorySegment qNear = MemorySegment.NULL;
         MemorySegment qFar = qNear;
-        MemorySegment acc = qNear;
-        float[] scores = new float[0];
+        MemorySegment acc = qNear;      // QUERY_TILE rows of headDim
+        float[] scores = new float[0];  // QUERY_TILE rows of ≤ maxKeys
+        final float[] inv = new float[QUERY_TILE];
 
         Scratch ensure(int headDim, int maxKeys) {
             if (qNear.byteSize() < 4L * headDim) {
                 Arena arena = Arena.ofAuto();
                 qNear = arena.allocate(4L * headDim, 64);
                 qFar = arena.allocate(4L * headDim, 64);
-                acc = arena.allocate(4L * headDim, 64);
+                acc = arena.allocate(4L * headDim * QUERY_TILE, 64);
             }
-            if (scores.length < maxKeys) {
-                scores = new float[Math.max(maxKeys, scores.length * 2)];
+            if (scores.length < QUERY_TILE * maxKeys) {
+                scores = new float[Math.max(QUERY_TILE * maxKeys, scores.length * 2)];
             }
             return this;
         }
@@ -110,52 +122,73 @@ final class AttentionEngine {
         Scratch s = SCRATCH.get().ensure(hd, startPos + nTokens);
         float[] scores = s.scores;
         long headBytes = 4L * hd;
+        long kvStride = 4L * shape.kvDim();
         double invSqrt = 1.0 / Math.sqrt(hd);
         MemorySegment keys = cache.keys();
         MemorySegment farKeys = cache.farKeys();
         MemorySegment values = cache.values();
 
-        for (int t = 0; t < nTokens; t++) {
-            int pos = startPos + t;
-            long qOff = (long) t * 4 * shape.queryDim() + h * headBytes;
-            // Keys j in [lo, nearFrom) use the far score, [nearFrom, pos] the near one.
-            int lo = local ? Math.max(0, pos - window + 1) : 0;
-            int nearFrom = far ? Math.max(lo, pos - window + 1) : lo;
-            float scale = (float) (rope.queryScale(pos) * invSqrt);
+        for (int t0 = 0; t0 < nTokens; t0 += QUERY_TILE) {
+            int tn = Math.min(QUERY_TILE, nTokens - t0);
+            int firstPos = startPos + t0, lastPos = firstPos + tn - 1;
+            // the attended range [lo, pos] of a query only moves right with pos
+            int tileLo = local ? Math.max(0, firstPos - window + 1) : 0;
+            int maxLo = local ? Math.max(0, lastPos - window + 1) : 0;
+            int row = lastPos - tileLo + 1;  // scores of tile query u, key j: scores[u·row + j − tileLo]
 
-            MemorySegment.copy(q, qOff, s.qNear, 0, headBytes);
-            kern.rotate(s.qNear, 0, table.cos(), table.sin(), table.offset(pos), d, layout);
-            float max = Float.NEGATIVE_INFINITY;
-            if (nearFrom > lo) {
-                MemorySegment.copy(q, qOff, s.qFar, 0, headBytes);
-                kern.rotate(s.qFar, 0, farTable.cos(), farTable.sin(), farTable.offset(pos), d, layout);
-                for (int j = lo; j < nearFrom; j++) {
-                    float sc = kern.dot(s.qFar, 0, farKeys, cache.offset(j, g), hd) * scale;
-                    scores[j - lo] = sc;
-                    max = Math.max(max, sc);
+            for (int u = 0; u < tn; u++) {
+                int pos = firstPos + u;
+                long qOff = (long) (t0 + u) * 4 * shape.queryDim() + h * headBytes;
+                // Keys j in [lo, nearFrom) use the far score, [nearFrom, pos] the near one.
+                int lo = local ? Math.max(0, pos - window + 1) : 0;
+                int nearFrom = far ? Math.max(lo, pos - window + 1) : lo;
+                float scale = (float) (rope.queryScale(pos) * invSqrt);
+                int base = u * row - tileLo;
+
+                MemorySegment.copy(q, qOff, s.qNear, 0, headBytes);
+                kern.rotate(s.qNear, 0, table.cos(), table.sin(), table.offset(pos), d, layout);
+                if (nearFrom > lo) {
+                    MemorySegment.copy(q, qOff, s.qFar, 0, headBytes);
+                    kern.rotate(s.qFar, 0, farTable.cos(), farTable.sin(), farTable.offset(pos), d, layout);
+                    kern.scores(s.qFar, 0, farKeys, cache.offset(lo, g), kvStride, nearFrom - lo, hd, scale,
+                            scores, base + lo);
+                }
+                kern.scores(s.qNear, 0, keys, cache.offset(nearFrom, g), kvStride, pos - nearFrom + 1, hd, scale,
+                        scores, base + nearFrom);
+                // stable softmax: exponents ≤ 0
+                double sum = kern.softmaxNumerators(scores, base + lo, base + pos + 1);
+                s.inv[u] = (float) (1.0 / sum);
+            }
+
+            // out_u = Σ_j p_uj·v_j with j ascending from lo_u for every query: keys all of the tile
+            // attends go through the register tile, the few only some attend one query at a time.
+            s.acc.asSlice(0, headBytes * tn).fill((byte) 0);
+            if (maxLo <= firstPos) {
+                for (int u = 0; u < tn; u++) {          // [lo_u, maxLo)
+                    int lo = local ? Math.max(0, firstPos + u - window + 1) : 0;
+                    if (lo == maxLo) {
+                        continue;   // (empty calls made C2's loop predicates trap and recompile)
+                    }
+                    kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), kvStride,
+                            maxLo - lo, s.acc, u * headBytes, headBytes, hd);
+                }
+                kern.weightedSum(scores, maxLo - tileLo, row, tn, values, cache.offset(maxLo, g), kvStride,
+                        firstPos - maxLo + 1, s.acc, 0, headBytes, hd);
+                for (int u = 1; u < tn; u++) {          // (firstPos, pos_u]
+                    kern.weightedSum(scores, u * row + firstPos + 1 - tileLo, row, 1, values,
+                            cache.offset(firstPos + 1, g), kvStride, u, s.acc, u * headBytes, headBytes, hd);
+                }
+            } else {                                      // window narrower than the tile: no shared keys
+                for (int u = 0; u < tn; u++) {
+                    int pos = firstPos + u;
+                    int lo = local ? Math.max(0, pos - window + 1) : 0;
+                    kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), kvStride,
+                            pos - lo + 1, s.acc, u * headBytes, headBytes, hd);
                 }
             }
-            for (int j = nearFrom; j <= pos; j++) {
-                float sc = kern.dot(s.qNear, 0, keys, cache.offset(j, g), hd) * scale;
-                scores[j - lo] = sc;
-                max = Math.max(max, sc);
-            }
-            // Stable softmax: exponents ≤ 0. The normaliser is summed in double: the loop is scalar
-            // anyway (Math.exp) and it keeps the sum exact to ~1e-16 for any n.
-            int count = pos - lo + 1;
-            double sum = 0;
-            for (int i = 0; i < count; i++) {
-                float e = (float) Math.exp(scores[i] - max);
-                scores[i] = e;
-                sum += e;
-            }
-            s.acc.asSlice(0, headBytes).fill((byte) 0);
-            for (int j = lo; j <= pos; j++) {
-                kern.axpy(scores[j - lo], values, cache.offset(j, g), s.acc, 0, hd);
-            }
-            float inv = (float) (1.0 / sum);
-            for (int e = 0; e < hd; e++) {
-                out.set(LE.FLOAT, qOff + 4L * e, s.acc.get(LE.FLOAT, 4L * e) * inv);
+            for (int u = 0; u < tn; u++) {
+                long qOff = (long) (t0 + u) * 4 * shape.queryDim() + h * headBytes;
+                kern.scaleTo(s.inv[u], s.acc, u * headBytes, out, qOff, hd);
             }
         }
     }

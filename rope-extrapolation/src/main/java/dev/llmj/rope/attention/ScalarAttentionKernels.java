@@ -34,4 +34,44 @@ final class ScalarAttentionKernels implements AttentionKernels {
             y.set(LE.FLOAT, o, Math.fma(alpha, x.get(LE.FLOAT, xOff + 4L * i), y.get(LE.FLOAT, o)));
         }
     }
+
+    @Override
+    public void scores(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride, int count, int n,
+                       float scale, float[] out, int outOff) {
+        for (int j = 0; j < count; j++) {
+            out[outOff + j] = dot(q, qOff, keys, kOff + j * kStride, n) * scale;
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] w, int wOff, int wStride, int queries, MemorySegment values, long vOff,
+                            long vStride, int count, MemorySegment acc, long accOff, long accStride, int n) {
+        for (int t = 0; t < queries; t++) {
+            for (int j = 0; j < count; j++) {
+                axpy(w[wOff + t * wStride + j], values, vOff + j * vStride, acc, accOff + t * accStride, n);
+            }
+        }
+    }
+
+    @Override
+    public double softmaxNumerators(float[] s, int from, int to) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            max = Math.max(max, s[i]);
+        }
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            float e = (float) Math.exp(s[i] - max);
+            s[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scaleTo(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y.set(LE.FLOAT, yOff + 4L * i, x.get(LE.FLOAT, xOff + 4L * i) * alpha);
+        }
+    }
 }

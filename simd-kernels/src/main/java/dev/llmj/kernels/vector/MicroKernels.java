@@ -63,7 +63,7 @@ final class MicroKernels {
      * stored, so the last columns of N need no separate (rarely run, hence rarely compiled)
      * kernel; each stored element's fma chain is the same.
      */
-    static void k2x6(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj, long bStride,
+    static void k2x6(MemorySegment ap, long apOff, int kc, float[] b, int bj, int bStride,
             MemorySegment c, long cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
         gather(tile, c, cTile, ldc, rows, cols, 2 * L, first);
         FloatVector c00 = FloatVector.fromArray(F, tile, 0 * L);
@@ -78,32 +78,32 @@ final class MicroKernels {
         FloatVector c14 = FloatVector.fromArray(F, tile, 9 * L);
         FloatVector c05 = FloatVector.fromArray(F, tile, 10 * L);
         FloatVector c15 = FloatVector.fromArray(F, tile, 11 * L);
-        long b0 = bj + Math.min(0, cols - 1) * bStride;
-        long b1 = bj + Math.min(1, cols - 1) * bStride;
-        long b2 = bj + Math.min(2, cols - 1) * bStride;
-        long b3 = bj + Math.min(3, cols - 1) * bStride;
-        long b4 = bj + Math.min(4, cols - 1) * bStride;
-        long b5 = bj + Math.min(5, cols - 1) * bStride;
+        int b0 = bj + Math.min(0, cols - 1) * bStride;
+        int b1 = bj + Math.min(1, cols - 1) * bStride;
+        int b2 = bj + Math.min(2, cols - 1) * bStride;
+        int b3 = bj + Math.min(3, cols - 1) * bStride;
+        int b4 = bj + Math.min(4, cols - 1) * bStride;
+        int b5 = bj + Math.min(5, cols - 1) * bStride;
         long pa = apOff;
         for (int p = 0; p < kc; p++) {
             FloatVector a0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE);
             FloatVector a1 = FloatVector.fromMemorySegment(F, ap, pa + 4L * L, LITTLE);
-            FloatVector w0 = FloatVector.broadcast(F, b.get(LE.FLOAT, b0 + 4L * p));
+            FloatVector w0 = FloatVector.broadcast(F, b[b0 + p]);
             c00 = a0.fma(w0, c00);
             c10 = a1.fma(w0, c10);
-            FloatVector w1 = FloatVector.broadcast(F, b.get(LE.FLOAT, b1 + 4L * p));
+            FloatVector w1 = FloatVector.broadcast(F, b[b1 + p]);
             c01 = a0.fma(w1, c01);
             c11 = a1.fma(w1, c11);
-            FloatVector w2 = FloatVector.broadcast(F, b.get(LE.FLOAT, b2 + 4L * p));
+            FloatVector w2 = FloatVector.broadcast(F, b[b2 + p]);
             c02 = a0.fma(w2, c02);
             c12 = a1.fma(w2, c12);
-            FloatVector w3 = FloatVector.broadcast(F, b.get(LE.FLOAT, b3 + 4L * p));
+            FloatVector w3 = FloatVector.broadcast(F, b[b3 + p]);
             c03 = a0.fma(w3, c03);
             c13 = a1.fma(w3, c13);
-            FloatVector w4 = FloatVector.broadcast(F, b.get(LE.FLOAT, b4 + 4L * p));
+            FloatVector w4 = FloatVector.broadcast(F, b[b4 + p]);
             c04 = a0.fma(w4, c04);
             c14 = a1.fma(w4, c14);
-            FloatVector w5 = FloatVector.broadcast(F, b.get(LE.FLOAT, b5 + 4L * p));
+            FloatVector w5 = FloatVector.broadcast(F, b[b5 + p]);
             c05 = a0.fma(w5, c05);
             c15 = a1.fma(w5, c15);
             pa += 8L * L;
@@ -124,7 +124,7 @@ final class MicroKernels {
     }
 
     /** L rows × 12 columns, for a short last panel (e.g. M = 16); {@code cols} ≤ 12 as in {@link #k2x6}. */
-    static void k1x12(MemorySegment ap, long apOff, int kc, MemorySegment b, long bj, long bStride,
+    static void k1x12(MemorySegment ap, long apOff, int kc, float[] b, int bj, int bStride,
             MemorySegment c, long cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
         gather(tile, c, cTile, ldc, rows, cols, L, first);
         FloatVector c0 = FloatVector.fromArray(F, tile, 0 * L);
@@ -139,33 +139,33 @@ final class MicroKernels {
         FloatVector c9 = FloatVector.fromArray(F, tile, 9 * L);
         FloatVector c10 = FloatVector.fromArray(F, tile, 10 * L);
         FloatVector c11 = FloatVector.fromArray(F, tile, 11 * L);
-        long b0 = bj + Math.min(0, cols - 1) * bStride;
-        long b1 = bj + Math.min(1, cols - 1) * bStride;
-        long b2 = bj + Math.min(2, cols - 1) * bStride;
-        long b3 = bj + Math.min(3, cols - 1) * bStride;
-        long b4 = bj + Math.min(4, cols - 1) * bStride;
-        long b5 = bj + Math.min(5, cols - 1) * bStride;
-        long b6 = bj + Math.min(6, cols - 1) * bStride;
-        long b7 = bj + Math.min(7, cols - 1) * bStride;
-        long b8 = bj + Math.min(8, cols - 1) * bStride;
-        long b9 = bj + Math.min(9, cols - 1) * bStride;
-        long b10 = bj + Math.min(10, cols - 1) * bStride;
-        long b11 = bj + Math.min(11, cols - 1) * bStride;
+        int b0 = bj + Math.min(0, cols - 1) * bStride;
+        int b1 = bj + Math.min(1, cols - 1) * bStride;
+        int b2 = bj + Math.min(2, cols - 1) * bStride;
+        int b3 = bj + Math.min(3, cols - 1) * bStride;
+        int b4 = bj + Math.min(4, cols - 1) * bStride;
+        int b5 = bj + Math.min(5, cols - 1) * bStride;
+        int b6 = bj + Math.min(6, cols - 1) * bStride;
+        int b7 = bj + Math.min(7, cols - 1) * bStride;
+        int b8 = bj + Math.min(8, cols - 1) * bStride;
+        int b9 = bj + Math.min(9, cols - 1) * bStride;
+        int b10 = bj + Math.min(10, cols - 1) * bStride;
+        int b11 = bj + Math.min(11, cols - 1) * bStride;
         long pa = apOff;
         for (int p = 0; p < kc; p++) {
             FloatVector a0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE);
-            c0 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b0 + 4L * p)), c0);
-            c1 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b1 + 4L * p)), c1);
-            c2 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b2 + 4L * p)), c2);
-            c3 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b3 + 4L * p)), c3);
-            c4 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b4 + 4L * p)), c4);
-            c5 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b5 + 4L * p)), c5);
-            c6 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b6 + 4L * p)), c6);
-            c7 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b7 + 4L * p)), c7);
-            c8 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b8 + 4L * p)), c8);
-            c9 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b9 + 4L * p)), c9);
-            c10 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b10 + 4L * p)), c10);
-            c11 = a0.fma(FloatVector.broadcast(F, b.get(LE.FLOAT, b11 + 4L * p)), c11);
+            c0 = a0.fma(FloatVector.broadcast(F, b[b0 + p]), c0);
+            c1 = a0.fma(FloatVector.broadcast(F, b[b1 + p]), c1);
+            c2 = a0.fma(FloatVector.broadcast(F, b[b2 + p]), c2);
+            c3 = a0.fma(FloatVector.broadcast(F, b[b3 + p]), c3);
+            c4 = a0.fma(FloatVector.broadcast(F, b[b4 + p]), c4);
+            c5 = a0.fma(FloatVector.broadcast(F, b[b5 + p]), c5);
+            c6 = a0.fma(FloatVector.broadcast(F, b[b6 + p]), c6);
+            c7 = a0.fma(FloatVector.broadcast(F, b[b7 + p]), c7);
+            c8 = a0.fma(FloatVector.broadcast(F, b[b8 + p]), c8);
+            c9 = a0.fma(FloatVector.broadcast(F, b[b9 + p]), c9);
+            c10 = a0.fma(FloatVector.broadcast(F, b[b10 + p]), c10);
+            c11 = a0.fma(FloatVector.broadcast(F, b[b11 + p]), c11);
             pa += 4L * L;
         }
         c0.intoArray(tile, 0 * L);

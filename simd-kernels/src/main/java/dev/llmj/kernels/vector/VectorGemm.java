@@ -21,8 +21,8 @@ import java.lang.foreign.MemorySegment;
  * <pre>
  *   packed A, one panel per 2L rows (L rows for a short last panel), zero-padded:
  *     panel t: [k = 0][row 0 .. PW)  [k = 1][row 0 .. PW)  ...      PW = 2L or L
- *   tasks: column ranges of TASK_COLS weights rows; quantized/half weights are first decoded to an
- *          F32 panel of TASK_COLS × K in the worker's scratch and reused for every row of A
+ *   tasks: column ranges of TASK_COLS weights rows, first copied (F32) or decoded (quantized,
+ *          half) into a per-thread float[] panel of TASK_COLS × K reused for every row of A
  *   per task:  for k-block (KC)  for panel-block (PANELS_PER_BLOCK ≈ half of L2)
  *                for column tile (6 or 12, the last narrower)  for panel  micro-kernel
  * </pre>
@@ -63,21 +63,38 @@ final class VectorGemm {
         });
     }
 
+    /**
+     * Per-thread weight panel: the task's rows as plain floats. The micro-kernels read weights
+     * from a Java array, not a MemorySegment: a segment access compiles through shared JDK
+     * code whose type profile other kernels also feed, and one C2 compilation in three of k2x6
+     * on Q4_0 panels ran 2.7× slower with the same code and data; an array load has no such
+     * dependence. Quantized and half weights are decoded into it (through a heap segment over
+     * the array); F32 rows are copied (once per task, then reused for every row of A).
+     */
+    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] panel(int floats) {
+        float[] p = PANEL.get();
+        if (p.length < floats) {
+            p = new float[floats];
+            PANEL.set(p);
+        }
+        return p;
+    }
+
     private static void runTask(PackedA ap, WeightMatrix w, int j0, int j1, MemorySegment c, long cOff, int ldc) {
         int k = w.cols();
-        MemorySegment b;
-        long b0;
-        long bStride;
+        float[] b = panel(k * (j1 - j0));
+        int bStride = k;
+        int b0 = 0;
         if (w.dtype() == DType.F32) {
-            b = w.base();
-            b0 = w.row(j0);
-            bStride = w.rowStride();
-        } else {
-            b = Scratch.get(Scratch.Slot.WEIGHT_PANEL, 4L * k * (j1 - j0));
-            b0 = 0;
-            bStride = 4L * k;
             for (int j = j0; j < j1; j++) {
-                VectorDequant.row(w.dtype(), w.base(), w.row(j), b, (j - j0) * bStride, k);
+                MemorySegment.copy(w.base(), LE.FLOAT, w.row(j), b, (j - j0) * k, k);
+            }
+        } else {
+            MemorySegment heap = MemorySegment.ofArray(b);
+            for (int j = j0; j < j1; j++) {
+                VectorDequant.row(w.dtype(), w.base(), w.row(j), heap, 4L * (j - j0) * k, k);
             }
         }
         float[] tile = new float[MicroKernels.TILE_FLOATS];
@@ -91,7 +108,7 @@ final class VectorGemm {
                 // wide panels (2L rows): tiles of 6 columns, the last one possibly narrower
                 for (int j = j0; j < j1 && pb < wideEnd; j += 6) {
                     int cols = Math.min(6, j1 - j);
-                    long bj = b0 + (j - j0) * bStride + 4L * pc;
+                    int bj = b0 + (j - j0) * bStride + pc;
                     for (int t = pb; t < wideEnd; t++) {
                         int rowBase = t * 2 * L;
                         int rows = Math.min(2 * L, ap.m - rowBase);
@@ -108,7 +125,7 @@ final class VectorGemm {
                     long apOff = ap.panelOffset(t) + 4L * pc * L;
                     for (int j = j0; j < j1; j += 12) {
                         int cols = Math.min(12, j1 - j);
-                        long bj = b0 + (j - j0) * bStride + 4L * pc;
+                        int bj = b0 + (j - j0) * bStride + pc;
                         long cTile = cOff + 4L * ((long) rowBase * ldc + j);
                         MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, cols, first, tile);
                     }
