@@ -142,11 +142,11 @@ final class VectorAttentionKernels implements AttentionKernels {
     private static void foldedScores(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride,
                                      int count, int n, float scale, float[] out, int outOff) {
         FloatVector zero = FloatVector.zero(F);
+        float[] quads = QUADS.get();
         long lastKey = kOff + (count - 1) * kStride;
         for (int j = 0; j < count; j += LANES) {
             // Four keys at a time run dot's loop (8 independent fma chains) and fold through
             // steps 1–2; steps 3–4 merge those quads as they complete.
-            FloatVector sums = zero, pending2 = zero, pending3 = zero;
             long k = kOff + j * kStride;
             for (int r = 0; r < LANES / 4; r++, k += 4 * kStride) {
                 long k0 = Math.min(k, lastKey), k1 = Math.min(k + kStride, lastKey);
@@ -170,21 +170,18 @@ final class VectorAttentionKernels implements AttentionKernels {
                 FloatVector a = a0.add(a1), b = b0.add(b1), c = c0.add(c1), d = d0.add(d1);
                 FloatVector ab = a.blend(b, MASK1).add(b.blend(a, MASK1).rearrange(SWAP1));
                 FloatVector cd = c.blend(d, MASK1).add(d.blend(c, MASK1).rearrange(SWAP1));
-                FloatVector v = ab.blend(cd, MASK2).add(cd.blend(ab, MASK2).rearrange(SWAP2));
-                if (LANES == 4) {
-                    sums = v;
-                } else if ((r & 1) == 0) {
-                    pending2 = v;
-                } else {
-                    v = pending2.blend(v, MASK3).add(v.blend(pending2, MASK3).rearrange(SWAP3));
-                    if (LANES == 8) {
-                        sums = v;
-                    } else if ((r & 2) == 0) {
-                        pending3 = v;
-                    } else {
-                        sums = pending3.blend(v, MASK4).add(v.blend(pending3, MASK4).rearrange(SWAP4));
-                    }
-                }
+                ab.blend(cd, MASK2).add(cd.blend(ab, MASK2).rearrange(SWAP2)).intoArray(quads, r * LANES);
+            }
+            FloatVector sums = FloatVector.fromArray(F, quads, 0);
+            if (LANES >= 8) {
+                FloatVector v1 = FloatVector.fromArray(F, quads, LANES);
+                sums = sums.blend(v1, MASK3).add(v1.blend(sums, MASK3).rearrange(SWAP3));
+            }
+            if (LANES == 16) {
+                FloatVector v2 = FloatVector.fromArray(F, quads, 2 * LANES);
+                FloatVector v3 = FloatVector.fromArray(F, quads, 3 * LANES);
+                FloatVector v23 = v2.blend(v3, MASK3).add(v3.blend(v2, MASK3).rearrange(SWAP3));
+                sums = sums.blend(v23, MASK4).add(v23.blend(sums, MASK4).rearrange(SWAP4));
             }
             sums = sums.rearrange(BIT_REVERSE).mul(scale);
             if (j + LANES <= count) {
@@ -195,6 +192,9 @@ final class VectorAttentionKernels implements AttentionKernels {
             }
         }
     }
+
+    /** Per-thread room for the (at most four) folded quads of one block of keys. */
+    private static final ThreadLocal<float[]> QUADS = ThreadLocal.withInitial(() -> new float[4 * LANES]);
 
     /**
      * Four queries at a time with accumulators in registers: each value row is loaded once for the
