@@ -142,9 +142,15 @@ class ConcurrencyTest {
 
     @Test
     void requestsBeyondSessionsAndQueueGet503() throws Exception {
-        try (LlmServer server = LlmServer.start(model, oneSession(1))) {
+        // The holder must outlast the queued request's 2 s timeout: 2000 tokens of the tiny
+        // model now decode in under 2 s, so it asks for 8000 (attention grows with the context,
+        // so that takes several seconds even on a fast machine); closing the stream cancels it.
+        ServerOptions options = ServerOptions.defaults().withPort(0).withSessions(1, 1, Duration.ofSeconds(2))
+                .withContext(8192, null);
+        try (LlmServer server = LlmServer.start(model, options)) {
             TestClient client = new TestClient(server.port());
-            HttpResponse<InputStream> holder = client.stream("/v1/completions", LONG_STREAM);
+            HttpResponse<InputStream> holder = client.stream("/v1/completions",
+                    "{\"prompt\": \"ROMEO:\", \"max_tokens\": 8000, \"ignore_eos\": true, \"stream\": true}");
             try (InputStream in = holder.body()) {
                 firstEvent(in);
                 // The second request waits in the queue (bound 1) ...
