@@ -68,8 +68,8 @@ final class VectorGemm {
      * from a Java array, not a MemorySegment: a segment access compiles through shared JDK
      * code whose type profile other kernels also feed, and one C2 compilation in three of k2x6
      * on Q4_0 panels ran 2.7× slower with the same code and data; an array load has no such
-     * dependence. Quantized and half weights are decoded into it (through a heap segment over
-     * the array); F32 rows are copied (once per task, then reused for every row of A).
+     * dependence. Quantized and half weights are decoded into native scratch and copied in; F32
+     * rows are copied (once per task, then reused for every row of A).
      */
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -92,10 +92,14 @@ final class VectorGemm {
                 MemorySegment.copy(w.base(), LE.FLOAT, w.row(j), b, (j - j0) * k, k);
             }
         } else {
-            MemorySegment heap = MemorySegment.ofArray(b);
+            // decoded into native scratch, then copied: decoding straight into the array (a heap
+            // segment) made the JDK's shared vector-store code see a second segment kind, and
+            // the batched decoder's row decoding, compiled against that profile, ran 2× slower
+            MemorySegment rows = Scratch.get(Scratch.Slot.WEIGHT_PANEL, 4L * k * (j1 - j0));
             for (int j = j0; j < j1; j++) {
-                VectorDequant.row(w.dtype(), w.base(), w.row(j), heap, 4L * (j - j0) * k, k);
+                VectorDequant.row(w.dtype(), w.base(), w.row(j), rows, 4L * (j - j0) * k, k);
             }
+            MemorySegment.copy(rows, LE.FLOAT, 0, b, 0, k * (j1 - j0));
         }
         float[] tile = new float[MicroKernels.TILE_FLOATS];
         for (int pc = 0; pc < k; pc += KC) {
