@@ -16,11 +16,20 @@ import jdk.incubator.vector.VectorShuffle;
 public final class Lanes {
     private Lanes() {}
 
-    // One constant shuffle per step (L ≤ 16 floats), so C2 sees each as a constant.
-    private static final VectorShuffle<Float> FOLD8 = fold(8);
-    private static final VectorShuffle<Float> FOLD4 = fold(4);
-    private static final VectorShuffle<Float> FOLD2 = fold(2);
-    private static final VectorShuffle<Float> FOLD1 = fold(1);
+    /*
+     * One constant shuffle per step (L ≤ 16 floats), so C2 sees each as a constant. Kernels that
+     * must not call sum() after their hot loop write the tree out as plain Vector API calls:
+     *   if (L >= 16) acc = acc.add(acc.rearrange(FOLD8));   if (L >= 8) acc = acc.add(acc.rearrange(FOLD4));
+     *   acc = acc.add(acc.rearrange(FOLD2));   acc = acc.add(acc.rearrange(FOLD1));   sum = acc.lane(0);
+     * Same shuffles, same additions, so the same bits as sum(). Why not call sum(): its fold
+     * steps are methods, and after a hot loop C2 may decline them ("low call site frequency": the
+     * shared helper's profile counts are split across all its callers) or run out of its inlining
+     * node budget; either way the vector passed in is boxed, an allocation on every call.
+     */
+    static final VectorShuffle<Float> FOLD8 = fold(8);
+    static final VectorShuffle<Float> FOLD4 = fold(4);
+    static final VectorShuffle<Float> FOLD2 = fold(2);
+    static final VectorShuffle<Float> FOLD1 = fold(1);
 
     /** Lane i takes lane (i + shift) mod L; null when the species has no more than shift lanes. */
     private static VectorShuffle<Float> fold(int shift) {

@@ -66,10 +66,10 @@ final class VectorActivations implements ActivationKernels {
             acc0 = v0.fma(v0, acc0);
         }
         FloatVector total = acc0.add(acc1);
-        total = L >= 16 ? total.add(total.rearrange(VectorDot.FOLD8)) : total;
-        total = L >= 8 ? total.add(total.rearrange(VectorDot.FOLD4)) : total;
-        total = total.add(total.rearrange(VectorDot.FOLD2));
-        float ss = total.add(total.rearrange(VectorDot.FOLD1)).lane(0);
+        total = L >= 16 ? total.add(total.rearrange(Lanes.FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(Lanes.FOLD4)) : total;
+        total = total.add(total.rearrange(Lanes.FOLD2));
+        float ss = total.add(total.rearrange(Lanes.FOLD1)).lane(0);
         for (; i < n; i++) {
             float v = f(x, xOff, i);
             ss = Math.fma(v, v, ss);
@@ -164,7 +164,7 @@ final class VectorActivations implements ActivationKernels {
 
     /**
      * Σ x[i] in float lanes per {@link #SUM_CHUNK} and double across chunks; each chunk's lanes are
-     * folded in {@link Lanes#sum}'s tree, written out here (see {@link VectorDot#FOLD8}).
+     * folded in {@link Lanes#sum}'s tree, written out here (see {@link Lanes#FOLD8}).
      */
     private static double sumInChunks(MemorySegment x, long off, int n) {
         int upper = F.loopBound(n);
@@ -177,13 +177,13 @@ final class VectorActivations implements ActivationKernels {
                 acc = acc.add(FloatVector.fromMemorySegment(F, x, off + 4L * i, LITTLE));
             }
             if (L >= 16) {
-                acc = acc.add(acc.rearrange(VectorDot.FOLD8));
+                acc = acc.add(acc.rearrange(Lanes.FOLD8));
             }
             if (L >= 8) {
-                acc = acc.add(acc.rearrange(VectorDot.FOLD4));
+                acc = acc.add(acc.rearrange(Lanes.FOLD4));
             }
-            acc = acc.add(acc.rearrange(VectorDot.FOLD2));
-            sum += acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
+            acc = acc.add(acc.rearrange(Lanes.FOLD2));
+            sum += acc.add(acc.rearrange(Lanes.FOLD1)).lane(0);
         }
         for (; i < n; i++) {
             sum += f(x, off, i);
@@ -214,10 +214,10 @@ final class VectorActivations implements ActivationKernels {
             for (; i < chunkEnd; i += L) {
                 acc = acc.add(VectorExp.exp(load(x, off, i).sub(max)));
             }
-            acc = L >= 16 ? acc.add(acc.rearrange(VectorDot.FOLD8)) : acc;
-            acc = L >= 8 ? acc.add(acc.rearrange(VectorDot.FOLD4)) : acc;
-            acc = acc.add(acc.rearrange(VectorDot.FOLD2));
-            sum += acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
+            acc = L >= 16 ? acc.add(acc.rearrange(Lanes.FOLD8)) : acc;
+            acc = L >= 8 ? acc.add(acc.rearrange(Lanes.FOLD4)) : acc;
+            acc = acc.add(acc.rearrange(Lanes.FOLD2));
+            sum += acc.add(acc.rearrange(Lanes.FOLD1)).lane(0);
         }
         for (; i < n; i++) {
             sum += ExpF.exp(f(x, off, i) - max);

@@ -18,7 +18,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Vector twin of {@link dev.llmj.kernels.scalar.ScalarDot}: same signatures, lanes of
@@ -32,26 +31,6 @@ import jdk.incubator.vector.VectorShuffle;
 final class VectorDot implements DotKernels {
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
     private static final int L = F_LANES;
-
-    /*
-     * Lanes.sum's fixed tree (rotations by L/2, ..., 1 lanes), for kernels to write out after their
-     * hot loop as plain Vector API calls:
-     *   if (L >= 16) acc = acc.add(acc.rearrange(FOLD8));   if (L >= 8) acc = acc.add(acc.rearrange(FOLD4));
-     *   acc = acc.add(acc.rearrange(FOLD2));   acc = acc.add(acc.rearrange(FOLD1));   sum = acc.lane(0);
-     * Same shuffles, same additions, so the same bits as Lanes.sum. Why not call Lanes.sum: its fold
-     * steps are methods, and after a hot loop C2 may decline them ("low call site frequency": the
-     * shared helper's profile counts are split across all its callers) or run out of its inlining
-     * node budget; either way the vector passed in is boxed, an allocation on every call.
-     */
-    static final VectorShuffle<Float> FOLD8 = fold(8);
-    static final VectorShuffle<Float> FOLD4 = fold(4);
-    static final VectorShuffle<Float> FOLD2 = fold(2);
-    static final VectorShuffle<Float> FOLD1 = fold(1);
-
-    /** Lane i takes lane (i + shift) mod L; null when the species has no more than shift lanes. */
-    private static VectorShuffle<Float> fold(int shift) {
-        return L > shift ? VectorShuffle.fromOp(F, lane -> (lane + shift) % L) : null;
-    }
 
     static FloatVector f32(MemorySegment s, long off) {
         return FloatVector.fromMemorySegment(F, s, off, LITTLE);
@@ -114,10 +93,10 @@ final class VectorDot implements DotKernels {
             acc0 = f32(a, aOff + 4L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
         FloatVector total = acc0.add(acc1).add(acc2.add(acc3));
-        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
-        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
-        total = total.add(total.rearrange(FOLD2));
-        float sum = total.add(total.rearrange(FOLD1)).lane(0);
+        total = L >= 16 ? total.add(total.rearrange(Lanes.FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(Lanes.FOLD4)) : total;
+        total = total.add(total.rearrange(Lanes.FOLD2));
+        float sum = total.add(total.rearrange(Lanes.FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -138,10 +117,10 @@ final class VectorDot implements DotKernels {
             acc0 = HalfVectors.f16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
         FloatVector total = acc0.add(acc1);
-        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
-        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
-        total = total.add(total.rearrange(FOLD2));
-        float sum = total.add(total.rearrange(FOLD1)).lane(0);
+        total = L >= 16 ? total.add(total.rearrange(Lanes.FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(Lanes.FOLD4)) : total;
+        total = total.add(total.rearrange(Lanes.FOLD2));
+        float sum = total.add(total.rearrange(Lanes.FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(HalfFloats.f16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -162,10 +141,10 @@ final class VectorDot implements DotKernels {
             acc0 = HalfVectors.bf16(a, aOff + 2L * i).fma(f32(b, bOff + 4L * i), acc0);
         }
         FloatVector total = acc0.add(acc1);
-        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
-        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
-        total = total.add(total.rearrange(FOLD2));
-        float sum = total.add(total.rearrange(FOLD1)).lane(0);
+        total = L >= 16 ? total.add(total.rearrange(Lanes.FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(Lanes.FOLD4)) : total;
+        total = total.add(total.rearrange(Lanes.FOLD2));
+        float sum = total.add(total.rearrange(Lanes.FOLD1)).lane(0);
         for (; i < n; i++) {
             sum = Math.fma(HalfFloats.bf16ToFloat(a.get(LE.SHORT, aOff + 2L * i)), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }
@@ -197,10 +176,10 @@ final class VectorDot implements DotKernels {
             long pb = bOff + 34L * blk;
             acc = q8Block(a, pa, b, pb).fma(FloatVector.broadcast(F, scaleProduct(a, pa, b, pb)), acc);
         }
-        acc = L >= 16 ? acc.add(acc.rearrange(FOLD8)) : acc;
-        acc = L >= 8 ? acc.add(acc.rearrange(FOLD4)) : acc;
-        acc = acc.add(acc.rearrange(FOLD2));
-        return acc.add(acc.rearrange(FOLD1)).lane(0);
+        acc = L >= 16 ? acc.add(acc.rearrange(Lanes.FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(Lanes.FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(Lanes.FOLD2));
+        return acc.add(acc.rearrange(Lanes.FOLD1)).lane(0);
     }
 
     /**
@@ -241,10 +220,10 @@ final class VectorDot implements DotKernels {
             long px = xOff + 34L * blk;
             acc = q4Block(w, pw, x, px).fma(FloatVector.broadcast(F, scaleProduct(w, pw, x, px)), acc);
         }
-        acc = L >= 16 ? acc.add(acc.rearrange(FOLD8)) : acc;
-        acc = L >= 8 ? acc.add(acc.rearrange(FOLD4)) : acc;
-        acc = acc.add(acc.rearrange(FOLD2));
-        return acc.add(acc.rearrange(FOLD1)).lane(0);
+        acc = L >= 16 ? acc.add(acc.rearrange(Lanes.FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(Lanes.FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(Lanes.FOLD2));
+        return acc.add(acc.rearrange(Lanes.FOLD1)).lane(0);
     }
 
     /**
@@ -284,13 +263,13 @@ final class VectorDot implements DotKernels {
             }
         }
         if (L >= 16) {
-            acc = acc.add(acc.rearrange(FOLD8));
+            acc = acc.add(acc.rearrange(Lanes.FOLD8));
         }
         if (L >= 8) {
-            acc = acc.add(acc.rearrange(FOLD4));
+            acc = acc.add(acc.rearrange(Lanes.FOLD4));
         }
-        acc = acc.add(acc.rearrange(FOLD2));
-        return acc.add(acc.rearrange(FOLD1)).lane(0);
+        acc = acc.add(acc.rearrange(Lanes.FOLD2));
+        return acc.add(acc.rearrange(Lanes.FOLD1)).lane(0);
     }
 
     /**
@@ -331,13 +310,13 @@ final class VectorDot implements DotKernels {
             }
         }
         if (L >= 16) {
-            acc = acc.add(acc.rearrange(FOLD8));
+            acc = acc.add(acc.rearrange(Lanes.FOLD8));
         }
         if (L >= 8) {
-            acc = acc.add(acc.rearrange(FOLD4));
+            acc = acc.add(acc.rearrange(Lanes.FOLD4));
         }
-        acc = acc.add(acc.rearrange(FOLD2));
-        return acc.add(acc.rearrange(FOLD1)).lane(0);
+        acc = acc.add(acc.rearrange(Lanes.FOLD2));
+        return acc.add(acc.rearrange(Lanes.FOLD1)).lane(0);
     }
 
     public float cosine(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
@@ -370,20 +349,20 @@ final class VectorDot implements DotKernels {
             bb0 = y0.fma(y0, bb0);
         }
         FloatVector abTotal = ab0.add(ab1);
-        abTotal = L >= 16 ? abTotal.add(abTotal.rearrange(FOLD8)) : abTotal;
-        abTotal = L >= 8 ? abTotal.add(abTotal.rearrange(FOLD4)) : abTotal;
-        abTotal = abTotal.add(abTotal.rearrange(FOLD2));
-        float ab = abTotal.add(abTotal.rearrange(FOLD1)).lane(0);
+        abTotal = L >= 16 ? abTotal.add(abTotal.rearrange(Lanes.FOLD8)) : abTotal;
+        abTotal = L >= 8 ? abTotal.add(abTotal.rearrange(Lanes.FOLD4)) : abTotal;
+        abTotal = abTotal.add(abTotal.rearrange(Lanes.FOLD2));
+        float ab = abTotal.add(abTotal.rearrange(Lanes.FOLD1)).lane(0);
         FloatVector aaTotal = aa0.add(aa1);
-        aaTotal = L >= 16 ? aaTotal.add(aaTotal.rearrange(FOLD8)) : aaTotal;
-        aaTotal = L >= 8 ? aaTotal.add(aaTotal.rearrange(FOLD4)) : aaTotal;
-        aaTotal = aaTotal.add(aaTotal.rearrange(FOLD2));
-        float aa = aaTotal.add(aaTotal.rearrange(FOLD1)).lane(0);
+        aaTotal = L >= 16 ? aaTotal.add(aaTotal.rearrange(Lanes.FOLD8)) : aaTotal;
+        aaTotal = L >= 8 ? aaTotal.add(aaTotal.rearrange(Lanes.FOLD4)) : aaTotal;
+        aaTotal = aaTotal.add(aaTotal.rearrange(Lanes.FOLD2));
+        float aa = aaTotal.add(aaTotal.rearrange(Lanes.FOLD1)).lane(0);
         FloatVector bbTotal = bb0.add(bb1);
-        bbTotal = L >= 16 ? bbTotal.add(bbTotal.rearrange(FOLD8)) : bbTotal;
-        bbTotal = L >= 8 ? bbTotal.add(bbTotal.rearrange(FOLD4)) : bbTotal;
-        bbTotal = bbTotal.add(bbTotal.rearrange(FOLD2));
-        float bb = bbTotal.add(bbTotal.rearrange(FOLD1)).lane(0);
+        bbTotal = L >= 16 ? bbTotal.add(bbTotal.rearrange(Lanes.FOLD8)) : bbTotal;
+        bbTotal = L >= 8 ? bbTotal.add(bbTotal.rearrange(Lanes.FOLD4)) : bbTotal;
+        bbTotal = bbTotal.add(bbTotal.rearrange(Lanes.FOLD2));
+        float bb = bbTotal.add(bbTotal.rearrange(Lanes.FOLD1)).lane(0);
         for (; i < n; i++) {
             float x = a.get(LE.FLOAT, aOff + 4L * i);
             float y = b.get(LE.FLOAT, bOff + 4L * i);
@@ -411,10 +390,10 @@ final class VectorDot implements DotKernels {
             acc0 = d0.fma(d0, acc0);
         }
         FloatVector total = acc0.add(acc1);
-        total = L >= 16 ? total.add(total.rearrange(FOLD8)) : total;
-        total = L >= 8 ? total.add(total.rearrange(FOLD4)) : total;
-        total = total.add(total.rearrange(FOLD2));
-        float sum = total.add(total.rearrange(FOLD1)).lane(0);
+        total = L >= 16 ? total.add(total.rearrange(Lanes.FOLD8)) : total;
+        total = L >= 8 ? total.add(total.rearrange(Lanes.FOLD4)) : total;
+        total = total.add(total.rearrange(Lanes.FOLD2));
+        float sum = total.add(total.rearrange(Lanes.FOLD1)).lane(0);
         for (; i < n; i++) {
             float diff = a.get(LE.FLOAT, aOff + 4L * i) - b.get(LE.FLOAT, bOff + 4L * i);
             sum = Math.fma(diff, diff, sum);

@@ -107,10 +107,10 @@ final class VectorGemv {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        acc = L >= 16 ? acc.add(acc.rearrange(VectorDot.FOLD8)) : acc;
-        acc = L >= 8 ? acc.add(acc.rearrange(VectorDot.FOLD4)) : acc;
-        acc = acc.add(acc.rearrange(VectorDot.FOLD2));
-        return acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
+        acc = L >= 16 ? acc.add(acc.rearrange(Lanes.FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(Lanes.FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(Lanes.FOLD2));
+        return acc.add(acc.rearrange(Lanes.FOLD1)).lane(0);
     }
 
     private static float rowQ4_0(MemorySegment w, long row, MemorySegment xf, long scales, long abc, int blocks) {
@@ -132,9 +132,9 @@ final class VectorGemv {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        acc = L >= 16 ? acc.add(acc.rearrange(VectorDot.FOLD8)) : acc;
-        acc = L >= 8 ? acc.add(acc.rearrange(VectorDot.FOLD4)) : acc;
-        acc = acc.add(acc.rearrange(VectorDot.FOLD2));
-        return acc.add(acc.rearrange(VectorDot.FOLD1)).lane(0);
+        acc = L >= 16 ? acc.add(acc.rearrange(Lanes.FOLD8)) : acc;
+        acc = L >= 8 ? acc.add(acc.rearrange(Lanes.FOLD4)) : acc;
+        acc = acc.add(acc.rearrange(Lanes.FOLD2));
+        return acc.add(acc.rearrange(Lanes.FOLD1)).lane(0);
     }
 }
