@@ -100,11 +100,16 @@ class ConcurrencyTest {
         return s.toString();
     }
 
-    /** A streaming request that would run for ~2000 tokens (EOS ignored) on a long context. */
-    static final String LONG_STREAM = "{\"prompt\": \"ROMEO:\", \"max_tokens\": 2000, \"ignore_eos\": true, \"stream\": true}";
+    /**
+     * A streaming request that would run for 8000 tokens (EOS ignored) on a long context. The tiny
+     * model decodes 2000 tokens in well under 2 s on a fast machine, which once let a stream finish
+     * before its disconnect was noticed; attention grows with the context, so 8000 take several
+     * seconds even there, while a cancelled one ends at its next token.
+     */
+    static final String LONG_STREAM = "{\"prompt\": \"ROMEO:\", \"max_tokens\": 8000, \"ignore_eos\": true, \"stream\": true}";
 
     static ServerOptions oneSession(int queued) {
-        return ServerOptions.defaults().withPort(0).withSessions(1, queued, Duration.ofSeconds(2)).withContext(2048, null);
+        return ServerOptions.defaults().withPort(0).withSessions(1, queued, Duration.ofSeconds(2)).withContext(8192, null);
     }
 
     /** Reads the stream up to the end of its first event. */
@@ -142,15 +147,10 @@ class ConcurrencyTest {
 
     @Test
     void requestsBeyondSessionsAndQueueGet503() throws Exception {
-        // The holder must outlast the queued request's 2 s timeout: 2000 tokens of the tiny
-        // model now decode in under 2 s, so it asks for 8000 (attention grows with the context,
-        // so that takes several seconds even on a fast machine); closing the stream cancels it.
-        ServerOptions options = ServerOptions.defaults().withPort(0).withSessions(1, 1, Duration.ofSeconds(2))
-                .withContext(8192, null);
-        try (LlmServer server = LlmServer.start(model, options)) {
+        // The holder (LONG_STREAM) outlasts the queued request's 2 s timeout; closing it cancels it.
+        try (LlmServer server = LlmServer.start(model, oneSession(1))) {
             TestClient client = new TestClient(server.port());
-            HttpResponse<InputStream> holder = client.stream("/v1/completions",
-                    "{\"prompt\": \"ROMEO:\", \"max_tokens\": 8000, \"ignore_eos\": true, \"stream\": true}");
+            HttpResponse<InputStream> holder = client.stream("/v1/completions", LONG_STREAM);
             try (InputStream in = holder.body()) {
                 firstEvent(in);
                 // The second request waits in the queue (bound 1) ...
