@@ -93,7 +93,10 @@ final class VectorAttentionKernels implements AttentionKernels {
                     .fma(FloatVector.fromMemorySegment(F, b, bOff + 4L * i, ORDER), acc0);
             i += LANES;
         }
-        float sum = Lanes.sum(acc0.add(acc1));
+        // spilled to an array: a vector passed to a call C2 does not inline is boxed
+        float[] buf = new float[LANES];
+        acc0.add(acc1).intoArray(buf, 0);
+        float sum = Lanes.sum(buf, 0);
         for (; i < n; i++) {
             sum = Math.fma(a.get(LE.FLOAT, aOff + 4L * i), b.get(LE.FLOAT, bOff + 4L * i), sum);
         }

@@ -76,10 +76,15 @@ final class BatchDots {
             c0 = w0.fma(FloatVector.fromMemorySegment(F, x, xc + px, LITTLE), c0);
             d0 = w0.fma(FloatVector.fromMemorySegment(F, x, xd + px, LITTLE), d0);
         }
-        float sa = Lanes.sum(a0.add(a1).add(a2.add(a3)));
-        float sb = Lanes.sum(b0.add(b1).add(b2.add(b3)));
-        float sc = Lanes.sum(c0.add(c1).add(c2.add(c3)));
-        float sd = Lanes.sum(d0.add(d1).add(d2.add(d3)));
+        float[] buf = new float[4 * L];
+        a0.add(a1).add(a2.add(a3)).intoArray(buf, 0);
+        b0.add(b1).add(b2.add(b3)).intoArray(buf, L);
+        c0.add(c1).add(c2.add(c3)).intoArray(buf, 2 * L);
+        d0.add(d1).add(d2.add(d3)).intoArray(buf, 3 * L);
+        float sa = Lanes.sum(buf, 0);
+        float sb = Lanes.sum(buf, L);
+        float sc = Lanes.sum(buf, 2 * L);
+        float sd = Lanes.sum(buf, 3 * L);
         for (; i < n; i++) {
             float wi = w.get(LE.FLOAT, row + 4L * i);
             long px = 4L * i;
@@ -111,7 +116,9 @@ final class BatchDots {
         for (; i < upper; i += L) {
             a0 = FloatVector.fromMemorySegment(F, w, row + 4L * i, LITTLE).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * i, LITTLE), a0);
         }
-        float sum = Lanes.sum(a0.add(a1).add(a2.add(a3)));
+        float[] buf = new float[L];
+        a0.add(a1).add(a2.add(a3)).intoArray(buf, 0);
+        float sum = Lanes.sum(buf, 0);
         for (; i < n; i++) {
             sum = Math.fma(w.get(LE.FLOAT, row + 4L * i), x.get(LE.FLOAT, x0 + 4L * i), sum);
         }
@@ -131,7 +138,9 @@ final class BatchDots {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, x0 + scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return Lanes.sum(acc);
+        float[] buf = new float[L];
+        acc.intoArray(buf, 0);
+        return Lanes.sum(buf, 0);
     }
 
     /** Four {@link #q8x1} results, each weight block widened once; vector v's activations at {@code x0 + v·xs}. */
@@ -162,10 +171,15 @@ final class BatchDots {
             accC = sC.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xc + ps)), accC);
             accD = sD.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xd + ps)), accD);
         }
-        y.set(LE.FLOAT, y0, Lanes.sum(accA));
-        y.set(LE.FLOAT, y0 + ys, Lanes.sum(accB));
-        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(accC));
-        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(accD));
+        float[] buf = new float[4 * L];
+        accA.intoArray(buf, 0);
+        accB.intoArray(buf, L);
+        accC.intoArray(buf, 2 * L);
+        accD.intoArray(buf, 3 * L);
+        y.set(LE.FLOAT, y0, Lanes.sum(buf, 0));
+        y.set(LE.FLOAT, y0 + ys, Lanes.sum(buf, L));
+        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(buf, 2 * L));
+        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(buf, 3 * L));
     }
 
     /** Twin of {@code VectorGemv.rowQ4_0} (nibbles as {@code VectorDot.lowNibbles}, high ones via b ^ 0x80) for one vector whose prepared activations start at {@code x0}. */
@@ -185,7 +199,9 @@ final class BatchDots {
             float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p)) * xf.get(LE.FLOAT, x0 + scales + 4L * blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return Lanes.sum(acc);
+        float[] buf = new float[L];
+        acc.intoArray(buf, 0);
+        return Lanes.sum(buf, 0);
     }
 
     /** Four {@link #q4x1} results, each weight block's nibbles decoded once. */
@@ -214,9 +230,14 @@ final class BatchDots {
             accC = sC.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xc + ps)), accC);
             accD = sD.fma(FloatVector.broadcast(F, dw * xf.get(LE.FLOAT, xd + ps)), accD);
         }
-        y.set(LE.FLOAT, y0, Lanes.sum(accA));
-        y.set(LE.FLOAT, y0 + ys, Lanes.sum(accB));
-        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(accC));
-        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(accD));
+        float[] buf = new float[4 * L];
+        accA.intoArray(buf, 0);
+        accB.intoArray(buf, L);
+        accC.intoArray(buf, 2 * L);
+        accD.intoArray(buf, 3 * L);
+        y.set(LE.FLOAT, y0, Lanes.sum(buf, 0));
+        y.set(LE.FLOAT, y0 + ys, Lanes.sum(buf, L));
+        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(buf, 2 * L));
+        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(buf, 3 * L));
     }
 }

@@ -17,14 +17,12 @@ public final class Lanes {
     private Lanes() {}
 
     /*
-     * One constant shuffle per step (L ≤ 16 floats), so C2 sees each as a constant. Kernels that
-     * must not call sum() after their hot loop write the tree out as plain Vector API calls:
+     * One constant shuffle per step (L ≤ 16 floats), so C2 sees each as a constant. Kernels of
+     * this package may write the tree out inline, as plain Vector API calls, instead of spilling
+     * to an array for sum(float[], int):
      *   if (L >= 16) acc = acc.add(acc.rearrange(FOLD8));   if (L >= 8) acc = acc.add(acc.rearrange(FOLD4));
      *   acc = acc.add(acc.rearrange(FOLD2));   acc = acc.add(acc.rearrange(FOLD1));   sum = acc.lane(0);
-     * Same shuffles, same additions, so the same bits as sum(). Why not call sum(): its fold
-     * steps are methods, and after a hot loop C2 may decline them ("low call site frequency": the
-     * shared helper's profile counts are split across all its callers) or run out of its inlining
-     * node budget; either way the vector passed in is boxed, an allocation on every call.
+     * Same shuffles, same additions, so the same bits.
      */
     static final VectorShuffle<Float> FOLD8 = fold(8);
     static final VectorShuffle<Float> FOLD4 = fold(4);
@@ -37,23 +35,12 @@ public final class Lanes {
     }
 
     /**
-     * Σ lanes of a vector of the kernels' float species, in the fixed tree order.
-     *
-     * <p>Every method here stays under C2's {@code MaxInlineSize} (35 bytecode bytes): a kernel
-     * calls this after its hot loop, where the call site counts as cold, and a vector passed to a
-     * method that is not inlined is boxed (two allocations per call, measured as 11 MB per batched
-     * GEMV when this was one 70-byte method).
-     */
-    public static float sum(FloatVector v) {
-        return fold1(fold2(fold4(fold8(v)))).lane(0);
-    }
-
-    /**
-     * sum() of the L floats at {@code a[off..off+L)}, in one method with no call of ours inside: a
-     * kernel spills its accumulator with {@code intoArray} (force-inlined) and calls this, so no
-     * vector crosses a call whether or not C2 inlines it (sum(FloatVector) is inlined only where
-     * C2 judges the call site warm enough; elsewhere its argument is boxed, measured at 12 MB per
-     * Q4_0 decode step).
+     * Σ of the L floats at {@code a[off..off+L)} in the fixed tree order (lane i plus lane i + L/2,
+     * then i + L/4, …, then lanes 0 and 1), in one method with no call of ours inside: a kernel
+     * spills its accumulator with {@code intoArray} (force-inlined) and calls this, so no vector
+     * crosses a call whether or not C2 inlines it. A vector argument is boxed wherever C2 does not
+     * inline the call (measured at 11 MB per batched GEMV and 12 MB per Q4_0 decode step), which
+     * is why there is no {@code sum(FloatVector)}.
      */
     public static float sum(float[] a, int off) {
         FloatVector v = FloatVector.fromArray(F, a, off);
@@ -66,22 +53,6 @@ public final class Lanes {
         v = v.add(v.rearrange(FOLD2));
         v = v.add(v.rearrange(FOLD1));
         return v.lane(0);
-    }
-
-    private static FloatVector fold8(FloatVector v) {
-        return F_LANES >= 16 ? v.add(v.rearrange(FOLD8)) : v;
-    }
-
-    private static FloatVector fold4(FloatVector v) {
-        return F_LANES >= 8 ? v.add(v.rearrange(FOLD4)) : v;
-    }
-
-    private static FloatVector fold2(FloatVector v) {
-        return v.add(v.rearrange(FOLD2));
-    }
-
-    private static FloatVector fold1(FloatVector v) {
-        return v.add(v.rearrange(FOLD1));
     }
 
     // ---- sixteen sums at once, same tree -------------------------------------------------------
