@@ -96,7 +96,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * ys[v][r] by {@link BatchTiles}. One vector (b == 1) goes to {@link #decodeOne}. Otherwise each
      * thread's range of rows is cut into four quarters read as four long sequential streams: rows
      * from + i + j·q (j &lt; 4) form a 4-row tile, run against the vectors four at a time
-     * ({@link BatchTiles#r4v4}, activations from a per-task float[] copy) and the remainder one by
+     * ({@link BatchTiles#r4v4}, activations from a float[] copy made once per call) and the remainder one by
      * one ({@link BatchTiles#r2v1}); a quarter running past the range repeats row from + i (the
      * same bits written twice). Q8_0/Q4_0 rows are first dequantized (w = d·q) into a per-thread
      * 4-row panel that serves all b vectors; F32 rows are read in place.
@@ -120,13 +120,15 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         long xStride = 4L * cols;
         long yStride = 4L * rows;
         MemorySegment base = wm.base();
+        // copied once per call on the calling thread; the tasks only read it (the executor's job
+        // hand-off orders the copy before them)
+        float[] xa = b >= G ? activations(xs, xOff, b * cols) : null;
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             MemorySegment panel = t == DType.F32 ? base : Scratch.get(Scratch.Slot.WEIGHT_PANEL, R * xStride);
             long[] p = new long[R];
             long[] y = new long[R];
             float[] acc = new float[BatchTiles.ACC_FLOATS];
             float[] buf = new float[2 * L];
-            float[] xa = b >= G ? activations(xs, xOff, b * cols) : null;
             int n = to - from;
             int q = (n + R - 1) / R;
             for (int i = 0; i < q; i++) {
@@ -166,7 +168,10 @@ public final class VectorGemvBatch implements GemvBatchKernels {
 
     private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** The first {@code floats} activations as a per-thread float[] (see {@link BatchTiles#r4v4}). */
+    /**
+     * The first {@code floats} activations as the calling thread's float[] (see
+     * {@link BatchTiles#r4v4}); valid until this thread's next batched call.
+     */
     private static float[] activations(MemorySegment xs, long xOff, int floats) {
         float[] a = ACTIVATIONS.get();
         if (a.length < floats) {
