@@ -100,6 +100,62 @@ final class BatchTiles {
         d3.intoArray(acc, 15 * L);
     }
 
+    /** {@link #r4v4} on dequantized rows in a float[] panel (at indices p0..p3). */
+    static void r4v4(float[] w, int p0, int p1, int p2, int p3, float[] x, int x0, int xs, int n,
+            float[] acc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        int xa = x0, xb = x0 + xs, xc = x0 + 2 * xs, xd = x0 + 3 * xs;
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, p0 + i);
+            FloatVector w1 = FloatVector.fromArray(F, w, p1 + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, p2 + i);
+            FloatVector w3 = FloatVector.fromArray(F, w, p3 + i);
+            FloatVector xv = FloatVector.fromArray(F, x, xa + i);
+            a0 = w0.fma(xv, a0);
+            a1 = w1.fma(xv, a1);
+            a2 = w2.fma(xv, a2);
+            a3 = w3.fma(xv, a3);
+            xv = FloatVector.fromArray(F, x, xb + i);
+            b0 = w0.fma(xv, b0);
+            b1 = w1.fma(xv, b1);
+            b2 = w2.fma(xv, b2);
+            b3 = w3.fma(xv, b3);
+            xv = FloatVector.fromArray(F, x, xc + i);
+            c0 = w0.fma(xv, c0);
+            c1 = w1.fma(xv, c1);
+            c2 = w2.fma(xv, c2);
+            c3 = w3.fma(xv, c3);
+            xv = FloatVector.fromArray(F, x, xd + i);
+            d0 = w0.fma(xv, d0);
+            d1 = w1.fma(xv, d1);
+            d2 = w2.fma(xv, d2);
+            d3 = w3.fma(xv, d3);
+        }
+        // the accumulators spill to acc and the caller sums them with finish(): summing them here
+        // made r4v4 exceed C2's node budget, whose late intrinsics then failed, boxing every vector
+        // of the loop (11 MB of garbage per batched GEMV, 4× slower)
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+        b0.intoArray(acc, 4 * L);
+        b1.intoArray(acc, 5 * L);
+        b2.intoArray(acc, 6 * L);
+        b3.intoArray(acc, 7 * L);
+        c0.intoArray(acc, 8 * L);
+        c1.intoArray(acc, 9 * L);
+        c2.intoArray(acc, 10 * L);
+        c3.intoArray(acc, 11 * L);
+        d0.intoArray(acc, 12 * L);
+        d1.intoArray(acc, 13 * L);
+        d2.intoArray(acc, 14 * L);
+        d3.intoArray(acc, 15 * L);
+    }
+
     /**
      * Rows at {@code p0} and {@code p1} × one vector at {@code x0}, the per-pair order of the
      * class comment; results to {@code y0} and {@code y1}.
@@ -119,6 +175,24 @@ final class BatchTiles {
         a1.intoArray(buf, L);
         y.set(LE.FLOAT, y0, tail(w, p0, x, x0, i, n, Lanes.sum(buf, 0)));
         y.set(LE.FLOAT, y1, tail(w, p1, x, x0, i, n, Lanes.sum(buf, L)));
+    }
+
+    /** {@link #r2v1} on dequantized rows in a float[] panel (no tail: 32 | cols for quantized rows). */
+    static void r2v1(float[] w, int p0, int p1, MemorySegment x, long x0, int n, MemorySegment y, long y0, long y1,
+            float[] buf) {
+        if (F.loopBound(n) != n) {
+            throw new IllegalArgumentException("panel rows have no tail, got " + n + " columns");
+        }
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int i = 0; i < n; i += L) {
+            FloatVector xv = FloatVector.fromMemorySegment(F, x, x0 + 4L * i, LITTLE);
+            a0 = FloatVector.fromArray(F, w, p0 + i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w, p1 + i).fma(xv, a1);
+        }
+        a0.intoArray(buf, 0);
+        a1.intoArray(buf, L);
+        y.set(LE.FLOAT, y0, Lanes.sum(buf, 0));
+        y.set(LE.FLOAT, y1, Lanes.sum(buf, L));
     }
 
     /** One Q8_0 row at {@code p} × one vector, dequantized in registers exactly as {@link #dequantizeQ8_0} does (w = q·d, one float product). */
@@ -161,12 +235,16 @@ final class BatchTiles {
      * Completes an {@link #r4v4} tile: its accumulators, spilled to {@code acc} as [vector v][row r]
      * (L floats each), are summed in the fixed order ({@link Lanes#sum16}) and y[v][r] = tail(sum)
      * is stored at {@code y_r + v·ys} (the four rows come from four separate streams, so their
-     * outputs are not adjacent). A separate call from the tile on purpose (see r4v4); it takes only
-     * arrays, so nothing is boxed whether or not C2 inlines it.
+     * outputs are not adjacent). {@code w} is null for rows in a float[] panel, which have no tail
+     * (32 | cols). A separate call from the tile on purpose (see r4v4); it takes only arrays, so
+     * nothing is boxed whether or not C2 inlines it.
      */
     static void finish(float[] acc, MemorySegment w, long p0, long p1, long p2, long p3, MemorySegment x, long x0,
             long xs, int n, MemorySegment y, long y0, long y1, long y2, long y3, long ys) {
         int i = F.loopBound(n);
+        if (w == null && i != n) {
+            throw new IllegalArgumentException("panel rows have no tail, got " + n + " columns");
+        }
         Lanes.sum16(acc, acc); // the sixteen sums land in acc[0..16)
         for (int v = 0; v < 4; v++) {
             long xv = x0 + v * xs;
@@ -192,28 +270,28 @@ final class BatchTiles {
 
     /**
      * One Q8_0 row of {@code blocks} blocks as floats w_j = d · q_j (one float product, as the
-     * codec dequantizes) into {@code out} from byte {@code o}.
+     * codec dequantizes) into {@code out} from index {@code o}.
      * <pre>  block: [d: f16][q0 .. q31: int8]  </pre>
      */
-    static void dequantizeQ8_0(MemorySegment w, long row, int blocks, MemorySegment out, long o) {
+    static void dequantizeQ8_0(MemorySegment w, long row, int blocks, float[] out, int o) {
         for (int blk = 0; blk < blocks; blk++) {
             long p = row + 34L * blk;
             FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p)));
-            long ob = o + 128L * blk;
+            int ob = o + 32 * blk;
             for (int c = 0; c < 32; c += L) {
                 ByteVector q = PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED)
                         : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
-                ((FloatVector) q.castShape(F, 0)).mul(d).intoMemorySegment(out, ob + 4L * c, LITTLE);
+                ((FloatVector) q.castShape(F, 0)).mul(d).intoArray(out, ob + c);
             }
         }
     }
 
     /**
      * One Q4_0 row as floats w_j = (nibble_j − 8) · d (exact nibble − 8, then one float product,
-     * as the codec dequantizes) into {@code out} from byte {@code o}.
+     * as the codec dequantizes) into {@code out} from index {@code o}.
      * <pre>  block: [d: f16][16 bytes: low nibble = element j, high nibble = element j+16]  </pre>
      */
-    static void dequantizeQ4_0(MemorySegment w, long row, int blocks, MemorySegment out, long o) {
+    static void dequantizeQ4_0(MemorySegment w, long row, int blocks, float[] out, int o) {
         if (DecodeRows.PAIRED) {
             DecodeRows.dequantizeQ4_0(w, row, blocks, out, o);
             return;
@@ -221,14 +299,14 @@ final class BatchTiles {
         for (int blk = 0; blk < blocks; blk++) {
             long p = row + 18L * blk;
             FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p)));
-            long ob = o + 128L * blk;
+            int ob = o + 32 * blk;
             for (int c = 0; c < 16; c += L) {
                 ByteVector packed = PADDED ? ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE, USED)
                         : ByteVector.fromMemorySegment(B_PER_F, w, p + 2 + c, LITTLE);
                 FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
                 FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
-                lo.sub(8f).mul(d).intoMemorySegment(out, ob + 4L * c, LITTLE);
-                hi.sub(8f).mul(d).intoMemorySegment(out, ob + 64 + 4L * c, LITTLE);
+                lo.sub(8f).mul(d).intoArray(out, ob + c);
+                hi.sub(8f).mul(d).intoArray(out, ob + 16 + c);
             }
         }
     }

@@ -124,7 +124,12 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         // hand-off orders the copy before them)
         float[] xa = b >= G ? activations(xs, xOff, b * cols) : null;
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
-            MemorySegment panel = t == DType.F32 ? base : Scratch.get(Scratch.Slot.WEIGHT_PANEL, R * xStride);
+            boolean f32 = t == DType.F32;
+            float[] panel = f32 ? null : PANEL.get();
+            if (!f32 && panel.length < R * cols) {
+                panel = new float[R * cols];
+                PANEL.set(panel);
+            }
             long[] p = new long[R];
             long[] y = new long[R];
             float[] acc = new float[BatchTiles.ACC_FLOATS];
@@ -136,29 +141,44 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                     int r = i + j * q < n ? from + i + j * q : from + i;
                     y[j] = yOff + 4L * r;
                     p[j] = wm.row(r);
-                    if (t != DType.F32) {
-                        dequantize(t, base, p[j], cols / 32, panel, j * xStride);
-                        p[j] = j * xStride;
+                    if (!f32) {
+                        dequantize(t, base, p[j], cols / 32, panel, j * cols);
                     }
                 }
                 int v = 0;
                 for (; v + G <= b; v += G) {
-                    BatchTiles.r4v4(panel, p[0], p[1], p[2], p[3], xa, v * cols, cols, cols, acc);
                     long yv = v * yStride;
-                    BatchTiles.finish(acc, panel, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, xStride, cols,
-                            ys, y[0] + yv, y[1] + yv, y[2] + yv, y[3] + yv, yStride);
+                    if (f32) {
+                        BatchTiles.r4v4(base, p[0], p[1], p[2], p[3], xa, v * cols, cols, cols, acc);
+                    } else {
+                        BatchTiles.r4v4(panel, 0, cols, 2 * cols, 3 * cols, xa, v * cols, cols, cols, acc);
+                    }
+                    BatchTiles.finish(acc, f32 ? base : null, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, xStride,
+                            cols, ys, y[0] + yv, y[1] + yv, y[2] + yv, y[3] + yv, yStride);
                 }
                 for (; v < b; v++) {
                     long xv = xOff + v * xStride;
                     long yv = v * yStride;
-                    BatchTiles.r2v1(panel, p[0], p[1], xs, xv, cols, ys, y[0] + yv, y[1] + yv, buf);
-                    BatchTiles.r2v1(panel, p[2], p[3], xs, xv, cols, ys, y[2] + yv, y[3] + yv, buf);
+                    if (f32) {
+                        BatchTiles.r2v1(base, p[0], p[1], xs, xv, cols, ys, y[0] + yv, y[1] + yv, buf);
+                        BatchTiles.r2v1(base, p[2], p[3], xs, xv, cols, ys, y[2] + yv, y[3] + yv, buf);
+                    } else {
+                        BatchTiles.r2v1(panel, 0, cols, xs, xv, cols, ys, y[0] + yv, y[1] + yv, buf);
+                        BatchTiles.r2v1(panel, 2 * cols, 3 * cols, xs, xv, cols, ys, y[2] + yv, y[3] + yv, buf);
+                    }
                 }
             }
         });
     }
 
-    private static void dequantize(DType t, MemorySegment base, long row, int blocks, MemorySegment panel, long at) {
+    /**
+     * Dequantized Q8_0/Q4_0 rows of a tile, per thread. A float[], written with {@code intoArray}:
+     * decoded into a native panel, the stores went through the segment's liveness and bounds
+     * checks (a third of a Q4_0 batched step).
+     */
+    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static void dequantize(DType t, MemorySegment base, long row, int blocks, float[] panel, int at) {
         if (t == DType.Q8_0) {
             BatchTiles.dequantizeQ8_0(base, row, blocks, panel, at);
         } else {
