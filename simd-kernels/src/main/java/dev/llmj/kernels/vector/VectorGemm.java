@@ -91,10 +91,20 @@ final class VectorGemm {
             for (int j = j0; j < j1; j++) {
                 MemorySegment.copy(w.base(), LE.FLOAT, w.row(j), b, (j - j0) * k, k);
             }
+        } else if (w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0) {
+            // decoded straight into the array with intoArray (the batched decoder's decoders: the
+            // products d·q are exact in float, so these are the bits VectorDequant gives)
+            for (int j = j0; j < j1; j++) {
+                if (w.dtype() == DType.Q8_0) {
+                    BatchTiles.dequantizeQ8_0(w.base(), w.row(j), k / 32, b, (j - j0) * k);
+                } else {
+                    BatchTiles.dequantizeQ4_0(w.base(), w.row(j), k / 32, b, (j - j0) * k);
+                }
+            }
         } else {
-            // decoded into native scratch, then copied: decoding straight into the array (a heap
-            // segment) made the JDK's shared vector-store code see a second segment kind, and
-            // the batched decoder's row decoding, compiled against that profile, ran 2× slower
+            // decoded into native scratch, then copied: decoding straight into the array through
+            // a heap segment made the JDK's shared vector-store code see a second segment kind,
+            // and the batched decoder's row decoding, compiled against that profile, ran 2× slower
             MemorySegment rows = Scratch.get(Scratch.Slot.WEIGHT_PANEL, 4L * k * (j1 - j0));
             for (int j = j0; j < j1; j++) {
                 VectorDequant.row(w.dtype(), w.base(), w.row(j), rows, 4L * (j - j0) * k, k);
