@@ -118,11 +118,16 @@ public final class BatchDecoder implements AutoCloseable {
                 a.addBias(a.kNew, lw.bk(), b, c.kvDim());
                 a.addBias(a.vNew, lw.bv(), b, c.kvDim());
             }
-            for (int i = 0; i < b; i++) {
+            // several sequences: one task per sequence, its heads in order on one thread (a decode
+            // step's attention per head is tiny, so spreading heads cost more in hand-offs than it
+            // saved); the arithmetic per head is the same either way
+            int layer = l;
+            ParallelFor heads = b == 1 ? parallel : ParallelFor.SERIAL;
+            parallel.forEach(b, i -> {
                 Session s = sessions.get(i);
-                Attention.forward(s.rope(), s.caches()[l], row(a.q, i, c.queryDim()), row(a.kNew, i, c.kvDim()),
-                        row(a.vNew, i, c.kvDim()), s.length(), 1, row(a.att, i, c.queryDim()), parallel);
-            }
+                Attention.forward(s.rope(), s.caches()[layer], row(a.q, i, c.queryDim()), row(a.kNew, i, c.kvDim()),
+                        row(a.vNew, i, c.kvDim()), s.length(), 1, row(a.att, i, c.queryDim()), heads);
+            });
             k.gemvBatchF32(lw.wo(), a.att, 0, b, a.xb, 0);
             k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);
             a.normRows(lw.ffnNorm(), b);
