@@ -76,6 +76,7 @@ final class AttentionEngine {
                                MemorySegment v, int startPos, int nTokens) {
         AttentionShape shape = cache.shape();
         long rowBytes = 4L * shape.kvDim();
+        long headBytes = 4L * shape.headDim();
         RopeTable table = rope.table();
         RopeTable farTable = rope.farKeyTable();
         boolean rotateFar = rope.policy() instanceof PositionPolicy.Windowed win && win.slope() != 0.0;
@@ -83,18 +84,16 @@ final class AttentionEngine {
         PairLayout layout = table.layout();
         for (int t = 0; t < nTokens; t++) {
             int pos = startPos + t;
-            long src = t * rowBytes;
-            MemorySegment.copy(k, src, cache.keys(), cache.offset(pos, 0), rowBytes);
-            MemorySegment.copy(v, src, cache.values(), cache.offset(pos, 0), rowBytes);
             for (int g = 0; g < shape.kvHeads(); g++) {
-                kern.rotate(cache.keys(), cache.offset(pos, g), table.cos(), table.sin(), table.offset(pos), d, layout);
-            }
-            if (cache.farKeys() != null) {
-                MemorySegment.copy(k, src, cache.farKeys(), cache.offset(pos, 0), rowBytes);
-                if (rotateFar) {    // ReRoPE's far keys stay un-rotated (slope 0)
-                    for (int g = 0; g < shape.kvHeads(); g++) {
-                        kern.rotate(cache.farKeys(), cache.offset(pos, g), farTable.cos(), farTable.sin(),
-                                farTable.offset(pos), d, layout);
+                long src = t * rowBytes + g * headBytes;
+                long dst = cache.offset(pos, g);
+                MemorySegment.copy(k, src, cache.keys(), dst, headBytes);
+                MemorySegment.copy(v, src, cache.values(), dst, headBytes);
+                kern.rotate(cache.keys(), dst, table.cos(), table.sin(), table.offset(pos), d, layout);
+                if (cache.farKeys() != null) {
+                    MemorySegment.copy(k, src, cache.farKeys(), dst, headBytes);
+                    if (rotateFar) {    // ReRoPE's far keys stay un-rotated (slope 0)
+                        kern.rotate(cache.farKeys(), dst, farTable.cos(), farTable.sin(), farTable.offset(pos), d, layout);
                     }
                 }
             }
@@ -122,7 +121,7 @@ final class AttentionEngine {
         Scratch s = SCRATCH.get().ensure(hd, startPos + nTokens);
         float[] scores = s.scores;
         long headBytes = 4L * hd;
-        long kvStride = 4L * shape.kvDim();
+        long kvStride = cache.positionStride();
         double invSqrt = 1.0 / Math.sqrt(hd);
         MemorySegment keys = cache.keys();
         MemorySegment farKeys = cache.farKeys();

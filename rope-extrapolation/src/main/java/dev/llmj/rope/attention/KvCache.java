@@ -91,8 +91,18 @@ public final class KvCache {
 
     MemorySegment values() { return values; }
 
-    /** Byte offset of (pos, kv head) in keys/farKeys/values. */
+    /**
+     * Byte offset of (pos, kv head) in keys/farKeys/values. Head-major: each kv head's positions
+     * are contiguous, so attention over one head reads its keys and values as one sequential run
+     * (position-major, each key's 256-byte head slice sat at a kvDim stride, a pattern the
+     * hardware prefetcher follows poorly).
+     */
     long offset(int pos, int kvHead) {
-        return ((long) pos * shape.kvDim() + (long) kvHead * shape.headDim()) * Float.BYTES;
+        return ((long) kvHead * capacity + pos) * shape.headDim() * Float.BYTES;
+    }
+
+    /** Bytes from one position to the next within a kv head. */
+    long positionStride() {
+        return (long) shape.headDim() * Float.BYTES;
     }
 }
