@@ -60,13 +60,13 @@ final class DecodeRows {
      * to {@code y0} and {@code y1}. Per block and row: t = d·(−8..7), q = the 16 packed bytes
      * zero-extended to int lanes; elements 0..15 = t[q &amp; 15], elements 16..31 = t[q &gt;&gt;&gt; 4].
      */
-    static void q4Pair(MemorySegment w, long p, long p1, MemorySegment x, long x0, int blocks,
+    static void q4Pair(MemorySegment w, long p, long p1, float[] x, int blocks,
             MemorySegment y, long y0, long y1, float[] buf) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 18L * blk;
-            long xo = x0 + 128L * blk;
-            FloatVector xl = FloatVector.fromMemorySegment(F, x, xo, LITTLE), xh = FloatVector.fromMemorySegment(F, x, xo + 64, LITTLE);
+            int xo = 32 * blk;
+            FloatVector xl = FloatVector.fromArray(F, x, xo), xh = FloatVector.fromArray(F, x, xo + 16);
             IntVector t0 = M8.mul(Float.float16ToFloat(w.get(LE.SHORT, p + o))).reinterpretAsInts();
             IntVector t1 = M8.mul(Float.float16ToFloat(w.get(LE.SHORT, p1 + o))).reinterpretAsInts();
             IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, p + o + 2, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
@@ -102,13 +102,13 @@ final class DecodeRows {
     // ---- Q8_0 -----------------------------------------------------------------------------------
 
     /** As {@link #q4Pair} for Q8_0 rows: w = q·d (one float product), elements 0..15 then 16..31. */
-    static void q8Pair(MemorySegment w, long p, long p1, MemorySegment x, long x0, int blocks,
+    static void q8Pair(MemorySegment w, long p, long p1, float[] x, int blocks,
             MemorySegment y, long y0, long y1, float[] buf) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 34L * blk;
-            long xo = x0 + 128L * blk;
-            FloatVector xl = FloatVector.fromMemorySegment(F, x, xo, LITTLE), xh = FloatVector.fromMemorySegment(F, x, xo + 64, LITTLE);
+            int xo = 32 * blk;
+            FloatVector xl = FloatVector.fromArray(F, x, xo), xh = FloatVector.fromArray(F, x, xo + 16);
             FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE.SHORT, p + o)));
             FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE.SHORT, p1 + o)));
             a0 = ((FloatVector) ByteVector.fromMemorySegment(B_PER_F, w, p + o + 2, LITTLE).castShape(F, 0)).mul(d0).fma(xl, a0);

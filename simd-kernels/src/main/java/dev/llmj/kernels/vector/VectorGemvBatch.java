@@ -217,6 +217,9 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         int blocks = cols / 32;
         DType t = wm.dtype();
         MemorySegment base = wm.base();
+        // the quantized pair kernels read the activations from a float[] copy (made once per call,
+        // read-only in the tasks): segment loads carry bounds and liveness checks into the loop
+        float[] xa = t != DType.F32 && DecodeRows.PAIRED ? activations(xs, xOff, cols) : null;
         executor.reaching(base, xs, ys).parallelRanges(wm.rows(), 16, (from, to) -> {
             float[] buf = new float[2 * F_LANES]; // lane sums go through arrays: see Lanes.sum(float[], int)
             if (t != DType.F32 && !DecodeRows.PAIRED) {
@@ -238,8 +241,8 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 long yb = yOff + 4L * b;
                 switch (t) {
                     case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb, buf);
-                    case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb, buf);
-                    default -> DecodeRows.q8Pair(base, pa, pb, xs, xOff, blocks, ys, ya, yb, buf);
+                    case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xa, blocks, ys, ya, yb, buf);
+                    default -> DecodeRows.q8Pair(base, pa, pb, xa, blocks, ys, ya, yb, buf);
                 }
             }
         });
