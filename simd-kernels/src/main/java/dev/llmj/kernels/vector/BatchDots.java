@@ -176,10 +176,7 @@ final class BatchDots {
         accB.intoArray(buf, L);
         accC.intoArray(buf, 2 * L);
         accD.intoArray(buf, 3 * L);
-        y.set(LE.FLOAT, y0, Lanes.sum(buf, 0));
-        y.set(LE.FLOAT, y0 + ys, Lanes.sum(buf, L));
-        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(buf, 2 * L));
-        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(buf, 3 * L));
+        storeSums4(buf, y, y0, ys);
     }
 
     /** Twin of {@code VectorGemv.rowQ4_0} (nibbles as {@code VectorDot.lowNibbles}, high ones via b ^ 0x80) for one vector whose prepared activations start at {@code x0}. */
@@ -235,9 +232,13 @@ final class BatchDots {
         accB.intoArray(buf, L);
         accC.intoArray(buf, 2 * L);
         accD.intoArray(buf, 3 * L);
-        y.set(LE.FLOAT, y0, Lanes.sum(buf, 0));
-        y.set(LE.FLOAT, y0 + ys, Lanes.sum(buf, L));
-        y.set(LE.FLOAT, y0 + 2 * ys, Lanes.sum(buf, 2 * L));
-        y.set(LE.FLOAT, y0 + 3 * ys, Lanes.sum(buf, 3 * L));
+        storeSums4(buf, y, y0, ys);
+    }
+
+    /** y[v] at {@code y0 + v·ys} = the fixed-order sum of the v-th L floats of {@code buf}, v &lt; 4. */
+    private static void storeSums4(float[] buf, MemorySegment y, long y0, long ys) {
+        for (int v = 0; v < 4; v++) {
+            y.set(LE.FLOAT, y0 + v * ys, Lanes.sum(buf, v * L));
+        }
     }
 }

@@ -100,7 +100,13 @@ final class BatchTiles {
         d3.intoArray(acc, 15 * L);
     }
 
-    /** {@link #r4v4} on dequantized rows in a float[] panel (at indices p0..p3). */
+    /**
+     * {@link #r4v4} on dequantized rows in a float[] panel (at indices p0..p3). A second copy of
+     * the tile rather than one kernel over a heap-segment view of the panel: heap segments in the
+     * kernels shared JDK type profiles with the mapped weights and halved the decoders' speed
+     * (see VectorGemm); F32 rows stay in place because the four streams read from DRAM overlap
+     * the first pass's FMAs, where a copy first measured slower.
+     */
     static void r4v4(float[] w, int p0, int p1, int p2, int p3, float[] x, int x0, int xs, int n,
             float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
