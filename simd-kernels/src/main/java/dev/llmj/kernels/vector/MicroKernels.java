@@ -17,7 +17,9 @@ import jdk.incubator.vector.FloatVector;
  * and with no helper method that takes or returns a vector: a vector crossing a call C2 does not
  * inline is boxed (that cost ~16% of a 128×768×768 GEMM, 0.5 MB of garbage per call). C moves
  * in and out through {@code tile}, a per-task float array holding the tile column by column
- * ({@link #gather}/{@link #scatter} do the strided, scalar part); the accumulators are loaded from
+ * ({@link #gather}/{@link #scatter} do the strided, scalar part, against the task's row-major
+ * float[] block of C, which VectorGemm copies to the output segment row by row at the end:
+ * scattering straight into the segment cost 6 % of a GEMM in its stores' checks); the accumulators are loaded from
  * and stored to it with plain array vector loads and stores. {@code rows} is how many of the
  * tile's rows exist in C (the packed panel is zero-padded).
  */
@@ -34,25 +36,25 @@ final class MicroKernels {
      * tile[j·pw + r] = C[r][j] for r &lt; rows (0 beyond, and everywhere for the first k-block, whose
      * fma chains start at zero), j &lt; cols; pw is the tile's height (2L or L).
      */
-    static void gather(float[] tile, MemorySegment c, long cTile, int ldc, int rows, int cols, int pw, boolean first) {
+    static void gather(float[] tile, float[] c, int cTile, int ldc, int rows, int cols, int pw, boolean first) {
         java.util.Arrays.fill(tile, 0, cols * pw, 0f);
         if (first) {
             return;
         }
         for (int r = 0; r < Math.min(rows, pw); r++) {
-            long row = cTile + 4L * r * ldc;
+            int row = cTile + r * ldc;
             for (int j = 0; j < cols; j++) {
-                tile[j * pw + r] = c.get(LE.FLOAT, row + 4L * j);
+                tile[j * pw + r] = c[row + j];
             }
         }
     }
 
     /** C[r][j] = tile[j·pw + r] for r &lt; rows, j &lt; cols: each C row written left to right. */
-    static void scatter(float[] tile, MemorySegment c, long cTile, int ldc, int rows, int cols, int pw) {
+    static void scatter(float[] tile, float[] c, int cTile, int ldc, int rows, int cols, int pw) {
         for (int r = 0; r < Math.min(rows, pw); r++) {
-            long row = cTile + 4L * r * ldc;
+            int row = cTile + r * ldc;
             for (int j = 0; j < cols; j++) {
-                c.set(LE.FLOAT, row + 4L * j, tile[j * pw + r]);
+                c[row + j] = tile[j * pw + r];
             }
         }
     }
@@ -64,7 +66,7 @@ final class MicroKernels {
      * kernel; each stored element's fma chain is the same.
      */
     static void k2x6(MemorySegment ap, long apOff, int kc, float[] b, int bj, int bStride,
-            MemorySegment c, long cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
+            float[] c, int cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
         gather(tile, c, cTile, ldc, rows, cols, 2 * L, first);
         FloatVector c00 = FloatVector.fromArray(F, tile, 0 * L);
         FloatVector c10 = FloatVector.fromArray(F, tile, 1 * L);
@@ -125,7 +127,7 @@ final class MicroKernels {
 
     /** L rows × 12 columns, for a short last panel (e.g. M = 16); {@code cols} ≤ 12 as in {@link #k2x6}. */
     static void k1x12(MemorySegment ap, long apOff, int kc, float[] b, int bj, int bStride,
-            MemorySegment c, long cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
+            float[] c, int cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
         gather(tile, c, cTile, ldc, rows, cols, L, first);
         FloatVector c0 = FloatVector.fromArray(F, tile, 0 * L);
         FloatVector c1 = FloatVector.fromArray(F, tile, 1 * L);

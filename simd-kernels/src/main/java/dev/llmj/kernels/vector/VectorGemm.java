@@ -112,6 +112,8 @@ final class VectorGemm {
             MemorySegment.copy(rows, LE.FLOAT, 0, b, 0, k * (j1 - j0));
         }
         float[] tile = new float[MicroKernels.TILE_FLOATS];
+        int nc = j1 - j0;
+        float[] cBlock = cBlock(ap.m * nc);
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             boolean first = pc == 0;
@@ -127,8 +129,8 @@ final class VectorGemm {
                         int rowBase = t * 2 * L;
                         int rows = Math.min(2 * L, ap.m - rowBase);
                         long apOff = ap.panelOffset(t) + 4L * pc * 2 * L;
-                        long cTile = cOff + 4L * ((long) rowBase * ldc + j);
-                        MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, cols, first, tile);
+                        int cTile = rowBase * nc + (j - j0);
+                        MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, cBlock, cTile, nc, rows, cols, first, tile);
                     }
                 }
                 // a last panel of at most L rows: tiles of 12 columns, the last one possibly narrower
@@ -140,12 +142,27 @@ final class VectorGemm {
                     for (int j = j0; j < j1; j += 12) {
                         int cols = Math.min(12, j1 - j);
                         int bj = b0 + (j - j0) * bStride + pc;
-                        long cTile = cOff + 4L * ((long) rowBase * ldc + j);
-                        MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, c, cTile, ldc, rows, cols, first, tile);
+                        int cTile = rowBase * nc + (j - j0);
+                        MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, cBlock, cTile, nc, rows, cols, first, tile);
                     }
                 }
             }
         }
+        for (int r = 0; r < ap.m; r++) {
+            MemorySegment.copy(cBlock, r * nc, c, LE.FLOAT, cOff + 4L * ((long) r * ldc + j0), nc);
+        }
+    }
+
+    /** The task's block of C (M rows × its columns, row-major), per thread. */
+    private static final ThreadLocal<float[]> C_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] cBlock(int floats) {
+        float[] c = C_BLOCK.get();
+        if (c.length < floats) {
+            c = new float[floats];
+            C_BLOCK.set(c);
+        }
+        return c;
     }
 
     /** A transposed into zero-padded panels; built once per call in the caller's scratch. */
