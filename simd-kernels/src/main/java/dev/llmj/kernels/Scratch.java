@@ -28,4 +28,18 @@ public final class Scratch {
         }
         return s;
     }
+
+    /**
+     * The float[] {@code slot} holds for this thread, replaced by a larger one when it is shorter
+     * than {@code floats} (contents undefined). Kernels read heap arrays where a segment access
+     * would carry its checks into a hot loop.
+     */
+    public static float[] floats(ThreadLocal<float[]> slot, int floats) {
+        float[] a = slot.get();
+        if (a.length < floats) {
+            a = new float[floats];
+            slot.set(a);
+        }
+        return a;
+    }
 }

@@ -3,6 +3,7 @@ package dev.llmj.kernels.vector;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
+import dev.llmj.kernels.Scratch;
 import dev.llmj.tensor.DType;
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
@@ -79,11 +80,7 @@ final class VectorDequant {
     }
 
     private static void viaCodec(DType t, MemorySegment src, long off, MemorySegment dst, long dstOff, int n) {
-        float[] row = ROW.get();
-        if (row.length < n) {
-            row = new float[n];
-            ROW.set(row);
-        }
+        float[] row = Scratch.floats(ROW, n);
         Codecs.forType(t).dequantize(src, off, row, 0, n);
         MemorySegment.copy(row, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LITTLE), dstOff, n);
     }

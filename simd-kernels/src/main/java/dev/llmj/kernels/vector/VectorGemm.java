@@ -74,12 +74,7 @@ final class VectorGemm {
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
 
     private static float[] panel(int floats) {
-        float[] p = PANEL.get();
-        if (p.length < floats) {
-            p = new float[floats];
-            PANEL.set(p);
-        }
-        return p;
+        return Scratch.floats(PANEL, floats);
     }
 
     private static void runTask(PackedA ap, WeightMatrix w, int j0, int j1, MemorySegment c, long cOff, int ldc) {
@@ -157,12 +152,7 @@ final class VectorGemm {
     private static final ThreadLocal<float[]> C_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
 
     private static float[] cBlock(int floats) {
-        float[] c = C_BLOCK.get();
-        if (c.length < floats) {
-            c = new float[floats];
-            C_BLOCK.set(c);
-        }
-        return c;
+        return Scratch.floats(C_BLOCK, floats);
     }
 
     /** A transposed into zero-padded panels; built once per call in the caller's scratch. */

@@ -125,11 +125,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         float[] xa = b >= G ? activations(xs, xOff, b * cols) : null;
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             boolean f32 = t == DType.F32;
-            float[] panel = f32 ? null : PANEL.get();
-            if (!f32 && panel.length < R * cols) {
-                panel = new float[R * cols];
-                PANEL.set(panel);
-            }
+            float[] panel = f32 ? null : Scratch.floats(PANEL, R * cols);
             long[] p = new long[R];
             long[] y = new long[R];
             float[] acc = new float[BatchTiles.ACC_FLOATS];
@@ -193,11 +189,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * {@link BatchTiles#r4v4}); valid until this thread's next batched call.
      */
     private static float[] activations(MemorySegment xs, long xOff, int floats) {
-        float[] a = ACTIVATIONS.get();
-        if (a.length < floats) {
-            a = new float[floats];
-            ACTIVATIONS.set(a);
-        }
+        float[] a = Scratch.floats(ACTIVATIONS, floats);
         MemorySegment.copy(xs, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, xOff, a, 0, floats);
         return a;
     }
