@@ -5,6 +5,7 @@ import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
 import dev.llmj.kernels.VectorWidths;
+import dev.llmj.tensor.DType;
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
@@ -272,6 +273,17 @@ final class BatchTiles {
             s = Math.fma(w.get(LE.FLOAT, p + 4L * k), x.get(LE.FLOAT, x0 + 4L * k), s);
         }
         return s;
+    }
+
+    /** One Q8_0 or Q4_0 row as floats into {@code out} from index {@code o} ({@link #dequantizeQ8_0}, {@link #dequantizeQ4_0}). */
+    static void dequantize(DType t, MemorySegment w, long row, int blocks, float[] out, int o) {
+        if (t == DType.Q8_0) {
+            dequantizeQ8_0(w, row, blocks, out, o);
+        } else if (t == DType.Q4_0) {
+            dequantizeQ4_0(w, row, blocks, out, o);
+        } else {
+            throw new IllegalArgumentException("no float[] row decoder for " + t);
+        }
     }
 
     /**

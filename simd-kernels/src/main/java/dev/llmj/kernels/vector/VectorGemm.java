@@ -68,20 +68,15 @@ final class VectorGemm {
      * from a Java array, not a MemorySegment: a segment access compiles through shared JDK
      * code whose type profile other kernels also feed, and one C2 compilation in three of k2x6
      * on Q4_0 panels ran 2.7× slower with the same code and data; an array load has no such
-     * dependence. Quantized and half weights are decoded into native scratch and copied in; F32
-     * rows are copied (once per task, then reused for every row of A).
+     * dependence. F32 rows are copied in, Q8_0/Q4_0 rows decoded straight into it, other dtypes
+     * decoded into native scratch and copied in (once per task, then reused for every row of A).
      */
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
 
-    private static float[] panel(int floats) {
-        return Scratch.floats(PANEL, floats);
-    }
-
     private static void runTask(PackedA ap, WeightMatrix w, int j0, int j1, MemorySegment c, long cOff, int ldc) {
         int k = w.cols();
-        float[] b = panel(k * (j1 - j0));
+        float[] b = Scratch.floats(PANEL, k * (j1 - j0));
         int bStride = k;
-        int b0 = 0;
         if (w.dtype() == DType.F32) {
             for (int j = j0; j < j1; j++) {
                 MemorySegment.copy(w.base(), LE.FLOAT, w.row(j), b, (j - j0) * k, k);
@@ -90,11 +85,7 @@ final class VectorGemm {
             // decoded straight into the array with intoArray (the batched decoder's decoders: the
             // products d·q are exact in float, so these are the bits VectorDequant gives)
             for (int j = j0; j < j1; j++) {
-                if (w.dtype() == DType.Q8_0) {
-                    BatchTiles.dequantizeQ8_0(w.base(), w.row(j), k / 32, b, (j - j0) * k);
-                } else {
-                    BatchTiles.dequantizeQ4_0(w.base(), w.row(j), k / 32, b, (j - j0) * k);
-                }
+                BatchTiles.dequantize(w.dtype(), w.base(), w.row(j), k / 32, b, (j - j0) * k);
             }
         } else {
             // decoded into native scratch, then copied: decoding straight into the array through
@@ -108,7 +99,7 @@ final class VectorGemm {
         }
         float[] tile = new float[MicroKernels.TILE_FLOATS];
         int nc = j1 - j0;
-        float[] cBlock = cBlock(ap.m * nc);
+        float[] cBlock = Scratch.floats(C_BLOCK, ap.m * nc);
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             boolean first = pc == 0;
@@ -119,7 +110,7 @@ final class VectorGemm {
                 // wide panels (2L rows): tiles of 6 columns, the last one possibly narrower
                 for (int j = j0; j < j1 && pb < wideEnd; j += 6) {
                     int cols = Math.min(6, j1 - j);
-                    int bj = b0 + (j - j0) * bStride + pc;
+                    int bj = (j - j0) * bStride + pc;
                     for (int t = pb; t < wideEnd; t++) {
                         int rowBase = t * 2 * L;
                         int rows = Math.min(2 * L, ap.m - rowBase);
@@ -136,7 +127,7 @@ final class VectorGemm {
                     long apOff = ap.panelOffset(t) + 4L * pc * L;
                     for (int j = j0; j < j1; j += 12) {
                         int cols = Math.min(12, j1 - j);
-                        int bj = b0 + (j - j0) * bStride + pc;
+                        int bj = (j - j0) * bStride + pc;
                         int cTile = rowBase * nc + (j - j0);
                         MicroKernels.k1x12(ap.seg, apOff, kc, b, bj, bStride, cBlock, cTile, nc, rows, cols, first, tile);
                     }
@@ -151,9 +142,6 @@ final class VectorGemm {
     /** The task's block of C (M rows × its columns, row-major), per thread. */
     private static final ThreadLocal<float[]> C_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
 
-    private static float[] cBlock(int floats) {
-        return Scratch.floats(C_BLOCK, floats);
-    }
 
     /** A transposed into zero-padded panels; built once per call in the caller's scratch. */
     static final class PackedA {

@@ -138,7 +138,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                     y[j] = yOff + 4L * r;
                     p[j] = wm.row(r);
                     if (!f32) {
-                        dequantize(t, base, p[j], cols / 32, panel, j * cols);
+                        BatchTiles.dequantize(t, base, p[j], cols / 32, panel, j * cols);
                     }
                 }
                 int v = 0;
@@ -174,14 +174,6 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      */
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
 
-    private static void dequantize(DType t, MemorySegment base, long row, int blocks, float[] panel, int at) {
-        if (t == DType.Q8_0) {
-            BatchTiles.dequantizeQ8_0(base, row, blocks, panel, at);
-        } else {
-            BatchTiles.dequantizeQ4_0(base, row, blocks, panel, at);
-        }
-    }
-
     private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
@@ -190,7 +182,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      */
     private static float[] activations(MemorySegment xs, long xOff, int floats) {
         float[] a = Scratch.floats(ACTIVATIONS, floats);
-        MemorySegment.copy(xs, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, xOff, a, 0, floats);
+        MemorySegment.copy(xs, LE.FLOAT, xOff, a, 0, floats);
         return a;
     }
 
