@@ -121,7 +121,7 @@ final class AttentionEngine {
         Scratch s = SCRATCH.get().ensure(hd, startPos + nTokens);
         float[] scores = s.scores;
         long headBytes = 4L * hd;
-        long kvStride = cache.positionStride();
+        long posStride = cache.positionStride();
         double invSqrt = 1.0 / Math.sqrt(hd);
         MemorySegment keys = cache.keys();
         MemorySegment farKeys = cache.farKeys();
@@ -149,10 +149,10 @@ final class AttentionEngine {
                 if (nearFrom > lo) {
                     MemorySegment.copy(q, qOff, s.qFar, 0, headBytes);
                     kern.rotate(s.qFar, 0, farTable.cos(), farTable.sin(), farTable.offset(pos), d, layout);
-                    kern.scores(s.qFar, 0, farKeys, cache.offset(lo, g), kvStride, nearFrom - lo, hd, scale,
+                    kern.scores(s.qFar, 0, farKeys, cache.offset(lo, g), posStride, nearFrom - lo, hd, scale,
                             scores, base + lo);
                 }
-                kern.scores(s.qNear, 0, keys, cache.offset(nearFrom, g), kvStride, pos - nearFrom + 1, hd, scale,
+                kern.scores(s.qNear, 0, keys, cache.offset(nearFrom, g), posStride, pos - nearFrom + 1, hd, scale,
                         scores, base + nearFrom);
                 // stable softmax: exponents ≤ 0
                 double sum = kern.softmaxNumerators(scores, base + lo, base + pos + 1);
@@ -168,20 +168,20 @@ final class AttentionEngine {
                     if (lo == maxLo) {
                         continue;   // (empty calls made C2's loop predicates trap and recompile)
                     }
-                    kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), kvStride,
+                    kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), posStride,
                             maxLo - lo, s.acc, u * headBytes, headBytes, hd);
                 }
-                kern.weightedSum(scores, maxLo - tileLo, row, tn, values, cache.offset(maxLo, g), kvStride,
+                kern.weightedSum(scores, maxLo - tileLo, row, tn, values, cache.offset(maxLo, g), posStride,
                         firstPos - maxLo + 1, s.acc, 0, headBytes, hd);
                 for (int u = 1; u < tn; u++) {          // (firstPos, pos_u]
                     kern.weightedSum(scores, u * row + firstPos + 1 - tileLo, row, 1, values,
-                            cache.offset(firstPos + 1, g), kvStride, u, s.acc, u * headBytes, headBytes, hd);
+                            cache.offset(firstPos + 1, g), posStride, u, s.acc, u * headBytes, headBytes, hd);
                 }
             } else {                                      // window narrower than the tile: no shared keys
                 for (int u = 0; u < tn; u++) {
                     int pos = firstPos + u;
                     int lo = local ? Math.max(0, pos - window + 1) : 0;
-                    kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), kvStride,
+                    kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), posStride,
                             pos - lo + 1, s.acc, u * headBytes, headBytes, hd);
                 }
             }
