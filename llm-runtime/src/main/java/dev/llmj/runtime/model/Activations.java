@@ -65,10 +65,10 @@ final class Activations {
         }
     }
 
-    /** xb[r] = rmsnorm(x[r]) ⊙ weight for each of the n rows. */
-    void normRows(Tensor weight, int n) {
+    /** xb[r] = rmsnorm(x[r]) ⊙ weight for rows from..to−1. */
+    void normRows(Tensor weight, int from, int to) {
         int dim = c.dim();
-        for (int r = 0; r < n; r++) {
+        for (int r = from; r < to; r++) {
             long off = (long) r * dim * Float.BYTES;
             k.rmsnorm(xb, off, x, off, weight.base(), weight.byteOffset(), dim, c.normEps());
         }

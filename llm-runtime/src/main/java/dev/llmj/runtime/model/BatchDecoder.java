@@ -109,7 +109,7 @@ public final class BatchDecoder implements AutoCloseable {
         a.embed(ids, 0, b);
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
-            a.normRows(lw.attnNorm(), b);
+            a.normRows(lw.attnNorm(), 0, b);
             k.gemvBatchF32(lw.wq(), a.xb, 0, b, a.q, 0);
             k.gemvBatchF32(lw.wk(), a.xb, 0, b, a.kNew, 0);
             k.gemvBatchF32(lw.wv(), a.xb, 0, b, a.vNew, 0);
@@ -130,14 +130,14 @@ public final class BatchDecoder implements AutoCloseable {
             });
             k.gemvBatchF32(lw.wo(), a.att, 0, b, a.xb, 0);
             k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);
-            a.normRows(lw.ffnNorm(), b);
+            a.normRows(lw.ffnNorm(), 0, b);
             k.gemvBatchF32(lw.ffnGate(), a.xb, 0, b, a.gate, 0);
             k.gemvBatchF32(lw.ffnUp(), a.xb, 0, b, a.up, 0);
             k.swiglu(a.gate, 0, a.gate, 0, a.up, 0, b * c.hiddenDim());
             k.gemvBatchF32(lw.ffnDown(), a.gate, 0, b, a.xb, 0);
             k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);
         }
-        a.normRows(w.outputNorm(), b);
+        a.normRows(w.outputNorm(), 0, b);
         k.gemvBatchF32(w.output(), a.xb, 0, b, logits, 0);
         for (int i = 0; i < b; i++) {
             sessions.get(i).recordDecoded(ids[i]);

@@ -67,9 +67,28 @@ final class AttentionEngine {
     static void run(AttentionKernels kern, ResolvedRope rope, KvCache cache, MemorySegment q, MemorySegment k,
                     MemorySegment v, int startPos, int nTokens, MemorySegment out, ParallelFor parallel) {
         append(kern, rope, cache, k, v, startPos, nTokens);
-        parallel.forEach(cache.shape().heads(),
-                h -> head(kern, rope, cache, q, startPos, nTokens, out, h));
+        int heads = cache.shape().heads();
+        int tiles = (nTokens + QUERY_TILE - 1) / QUERY_TILE;
+        int chunks = Math.max(1, Math.min(MAX_CHUNKS, tiles / MIN_CHUNK_TILES));
+        // task i: head i mod heads, query chunk chunks−1 − i / heads, so the costliest chunks
+        // (the last queries attend the most keys) are handed out first and the cheap ones fill
+        // the gaps at the end
+        parallel.forEach(heads * chunks, i -> {
+            int chunk = chunks - 1 - i / heads;
+            int t0 = (int) ((long) tiles * chunk / chunks) * QUERY_TILE;
+            int t1 = Math.min(nTokens, (int) ((long) tiles * (chunk + 1) / chunks) * QUERY_TILE);
+            head(kern, rope, cache, q, startPos, nTokens, t0, t1, out, i % heads);
+        });
     }
+
+    /**
+     * A prefill's queries are cut into up to this many chunks per head, each a task of its own:
+     * with only one task per head, 12 heads on two threads left one thread idle for 10–20 % of the
+     * attention time (the other still on its last head).
+     */
+    static final int MAX_CHUNKS = 4;
+    /** Query tiles a chunk has at least: shorter chunks would cost more in hand-offs than they balance. */
+    static final int MIN_CHUNK_TILES = 4;
 
     /** Writes the new keys (rotated; far copy for the ReRoPE family) and values at startPos.. . */
     private static void append(AttentionKernels kern, ResolvedRope rope, KvCache cache, MemorySegment k,
@@ -101,8 +120,9 @@ final class AttentionEngine {
         cache.setSize(startPos + nTokens);
     }
 
+    /** Queries tFrom..tTo−1 (tFrom a multiple of {@link #QUERY_TILE}) of head h. */
     private static void head(AttentionKernels kern, ResolvedRope rope, KvCache cache, MemorySegment q,
-                             int startPos, int nTokens, MemorySegment out, int h) {
+                             int startPos, int nTokens, int tFrom, int tTo, MemorySegment out, int h) {
         AttentionShape shape = cache.shape();
         int hd = shape.headDim();
         int g = h / shape.group();
@@ -127,8 +147,8 @@ final class AttentionEngine {
         MemorySegment farKeys = cache.farKeys();
         MemorySegment values = cache.values();
 
-        for (int t0 = 0; t0 < nTokens; t0 += QUERY_TILE) {
-            int tn = Math.min(QUERY_TILE, nTokens - t0);
+        for (int t0 = tFrom; t0 < tTo; t0 += QUERY_TILE) {
+            int tn = Math.min(QUERY_TILE, tTo - t0);
             int firstPos = startPos + t0, lastPos = firstPos + tn - 1;
             // the attended range [lo, pos] of a query only moves right with pos
             int tileLo = local ? Math.max(0, firstPos - window + 1) : 0;
