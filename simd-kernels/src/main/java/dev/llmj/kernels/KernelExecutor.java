@@ -126,19 +126,35 @@ public final class KernelExecutor implements AutoCloseable {
     }
 
     /**
-     * Splits [0, n) into contiguous ranges of at least {@code minChunk} items (a few per thread, so
-     * uneven progress balances out) and runs them in parallel.
+     * Runs {@code body} over contiguous ranges covering [0, n), each of at least {@code minChunk}
+     * items (except a last shorter remainder), in parallel. Ranges are claimed in order and shrink
+     * as the work runs out (each is the remaining count over 2·threads): the first are long (long
+     * sequential streams through the weights), the last short, so no thread is left waiting on a
+     * long last range. Equal ranges (four per thread) left the calling thread of a two-thread
+     * decode waiting on the worker for 13 % of the time.
      */
     public void parallelRanges(int n, int minChunk, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int chunks = Math.max(1, Math.min(threads * 4, n / Math.max(1, minChunk)));
-        if (chunks == 1) {
+        int min = Math.max(1, minChunk);
+        if (threads == 1 || n < 2 * min) {
             body.run(0, n);
             return;
         }
-        parallelFor(chunks, c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
+        AtomicInteger next = new AtomicInteger();
+        parallelFor(threads, worker -> {
+            while (true) {
+                int from = next.get();
+                if (from >= n) {
+                    return;
+                }
+                int to = Math.min(n, from + Math.max(min, (n - from) / (2 * threads)));
+                if (next.compareAndSet(from, to)) {
+                    body.run(from, to);
+                }
+            }
+        });
     }
 
     private void workerLoop() {
