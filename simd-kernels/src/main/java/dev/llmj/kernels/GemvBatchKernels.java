@@ -32,4 +32,16 @@ public interface GemvBatchKernels {
      * vector's result is bit-identical to this call with that vector alone (b = 1).
      */
     void gemvBatchF32(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
+
+    /**
+     * {@link #gemvBatchF32} of the same b vectors against several weights of the same width, into
+     * {@code ys[i]} from byte 0, each result exactly as {@code gemvBatchF32(ws[i], xs, xOff, b,
+     * ys[i], 0)} computes it. Implementations may run all the weights' rows as one parallel job
+     * (e.g. a layer's q, k and v projections); this default runs them one by one.
+     */
+    default void gemvBatchF32Group(Tensor[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        for (int i = 0; i < ws.length; i++) {
+            gemvBatchF32(ws[i], xs, xOff, b, ys[i], 0);
+        }
+    }
 }

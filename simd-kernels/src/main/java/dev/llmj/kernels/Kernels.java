@@ -231,6 +231,51 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         batch.gemvBatchF32(w, xs, xOff, b, ys, yOff);
     }
 
+    /** {@link #gemm} of one A against weights of one width, into {@code cs[i]} (see {@link MatrixKernels#gemmGroup}). */
+    @Override
+    public void gemmGroup(Tensor[] ws, MemorySegment a, long aOff, int m, MemorySegment[] cs) {
+        Checks.length("m", m);
+        int k = groupWidth(ws, cs);
+        Checks.f32("a (" + m + "×" + k + ")", a, aOff, (long) m * k);
+        for (int i = 0; i < ws.length; i++) {
+            int rows = WeightMatrix.of(ws[i]).rows();
+            Checks.f32("cs[" + i + "] (" + m + "×" + rows + ")", cs[i], 0, (long) m * rows);
+        }
+        matrix.gemmGroup(ws, a, aOff, m, cs);
+    }
+
+    /** {@link #gemvBatchF32} of the same vectors against weights of one width (see {@link GemvBatchKernels#gemvBatchF32Group}). */
+    @Override
+    public void gemvBatchF32Group(Tensor[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        if (b < 1) {
+            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
+        }
+        int k = groupWidth(ws, ys);
+        Checks.f32("xs (" + b + "×" + k + ")", xs, xOff, (long) b * k);
+        for (int i = 0; i < ws.length; i++) {
+            int rows = WeightMatrix.of(ws[i]).rows();
+            Checks.f32("ys[" + i + "] (" + b + "×" + rows + ")", ys[i], 0, (long) b * rows);
+        }
+        batch.gemvBatchF32Group(ws, xs, xOff, b, ys);
+    }
+
+    /** The common width (columns) of a group's weights, after checking there is one output per weight. */
+    private static int groupWidth(Tensor[] ws, MemorySegment[] outs) {
+        if (ws.length == 0 || ws.length != outs.length) {
+            throw new IllegalArgumentException("a group needs one output per weight and at least one weight, got "
+                    + ws.length + " weights and " + outs.length + " outputs");
+        }
+        int k = WeightMatrix.of(ws[0]).cols();
+        for (int i = 1; i < ws.length; i++) {
+            int ki = WeightMatrix.of(ws[i]).cols();
+            if (ki != k) {
+                throw new IllegalArgumentException("weights of a group must have one width: ws[0] has " + k
+                        + " columns, ws[" + i + "] has " + ki);
+            }
+        }
+        return k;
+    }
+
     public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
             MemorySegment c, long cOff, int ldc) {
         Checks.length("m", m);

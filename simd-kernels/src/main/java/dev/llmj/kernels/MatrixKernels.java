@@ -27,6 +27,18 @@ public interface MatrixKernels {
     void gemm(Tensor w, MemorySegment a, long aOff, int m, MemorySegment c, long cOff);
 
     /**
+     * {@link #gemm} of one A against several weights of the same width: C_i = A · W_iᵀ into
+     * {@code cs[i]} from byte 0, each element exactly as {@code gemm(ws[i], a, aOff, m, cs[i], 0)}
+     * computes it. Implementations may share work between the weights (pack A once, one parallel
+     * job); this default runs them one by one.
+     */
+    default void gemmGroup(Tensor[] ws, MemorySegment a, long aOff, int m, MemorySegment[] cs) {
+        for (int i = 0; i < ws.length; i++) {
+            gemm(ws[i], a, aOff, m, cs[i], 0);
+        }
+    }
+
+    /**
      * C = A · Bᵀ in F32: A {@code [m, k]} with row stride {@code lda}, B {@code [n, k]} with row
      * stride {@code ldb}, C {@code [m, n]} with row stride {@code ldc}; strides in elements.
      */

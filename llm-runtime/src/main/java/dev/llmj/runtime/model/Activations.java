@@ -34,6 +34,8 @@ final class Activations {
     private final ModelWeights w;
     private final Kernels k;
     private final float[] embedRow;
+    private final MemorySegment[] qkv;
+    private final MemorySegment[] gateUp;
 
     Activations(Model model, Arena arena, int rows) {
         this.c = model.config();
@@ -49,6 +51,18 @@ final class Activations {
         this.gate = floats(arena, r * c.hiddenDim());
         this.up = floats(arena, r * c.hiddenDim());
         this.embedRow = new float[c.dim()];
+        this.qkv = new MemorySegment[] {q, kNew, vNew};
+        this.gateUp = new MemorySegment[] {gate, up};
+    }
+
+    /** q, kNew, vNew: the outputs of {@link LayerWeights#qkv()}. */
+    MemorySegment[] qkv() {
+        return qkv;
+    }
+
+    /** gate, up: the outputs of {@link LayerWeights#gateUp()}. */
+    MemorySegment[] gateUp() {
+        return gateUp;
     }
 
     static MemorySegment floats(Arena arena, long n) {

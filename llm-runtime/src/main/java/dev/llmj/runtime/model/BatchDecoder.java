@@ -110,9 +110,7 @@ public final class BatchDecoder implements AutoCloseable {
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
             a.normRows(lw.attnNorm(), 0, b);
-            k.gemvBatchF32(lw.wq(), a.xb, 0, b, a.q, 0);
-            k.gemvBatchF32(lw.wk(), a.xb, 0, b, a.kNew, 0);
-            k.gemvBatchF32(lw.wv(), a.xb, 0, b, a.vNew, 0);
+            k.gemvBatchF32Group(lw.qkv(), a.xb, 0, b, a.qkv());
             if (lw.bq() != null) {
                 a.addBias(a.q, lw.bq(), b, c.queryDim());
                 a.addBias(a.kNew, lw.bk(), b, c.kvDim());
@@ -131,8 +129,7 @@ public final class BatchDecoder implements AutoCloseable {
             k.gemvBatchF32(lw.wo(), a.att, 0, b, a.xb, 0);
             k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);
             a.normRows(lw.ffnNorm(), 0, b);
-            k.gemvBatchF32(lw.ffnGate(), a.xb, 0, b, a.gate, 0);
-            k.gemvBatchF32(lw.ffnUp(), a.xb, 0, b, a.up, 0);
+            k.gemvBatchF32Group(lw.gateUp(), a.xb, 0, b, a.gateUp());
             k.swiglu(a.gate, 0, a.gate, 0, a.up, 0, b * c.hiddenDim());
             k.gemvBatchF32(lw.ffnDown(), a.gate, 0, b, a.xb, 0);
             k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);

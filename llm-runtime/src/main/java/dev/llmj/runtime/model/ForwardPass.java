@@ -62,9 +62,7 @@ final class ForwardPass {
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
             rows(n, (r0, r1) -> a.normRows(lw.attnNorm(), r0, r1));
-            matmul(lw.wq(), a.xb, n, a.q);
-            matmul(lw.wk(), a.xb, n, a.kNew);
-            matmul(lw.wv(), a.xb, n, a.vNew);
+            matmuls(lw.qkv(), a.xb, n, a.qkv());
             if (lw.bq() != null) {
                 a.addBias(a.q, lw.bq(), n, c.queryDim());
                 a.addBias(a.kNew, lw.bk(), n, c.kvDim());
@@ -76,8 +74,7 @@ final class ForwardPass {
             addRows(n);
 
             rows(n, (r0, r1) -> a.normRows(lw.ffnNorm(), r0, r1));
-            matmul(lw.ffnGate(), a.xb, n, a.gate);
-            matmul(lw.ffnUp(), a.xb, n, a.up);
+            matmuls(lw.gateUp(), a.xb, n, a.gateUp());
             rows(n, (r0, r1) -> {
                 long off = (long) r0 * c.hiddenDim() * Float.BYTES;
                 k.swiglu(a.gate, off, a.gate, off, a.up, off, (r1 - r0) * c.hiddenDim());
@@ -139,6 +136,19 @@ final class ForwardPass {
             k.gemvBatchF32(weight, in, 0, 1, out, 0);
         } else {
             k.gemm(weight, in, 0, n, out, 0);
+        }
+    }
+
+    /**
+     * {@link #matmul} of one input against several weights of one width (q, k, v; gate, up) as
+     * one kernel call: one parallel job over all their rows or columns, and for GEMM one packing
+     * of the input; each output is the one {@code matmul} gives.
+     */
+    private void matmuls(Tensor[] weights, MemorySegment in, int n, MemorySegment[] outs) {
+        if (n == 1) {
+            k.gemvBatchF32Group(weights, in, 0, 1, outs);
+        } else {
+            k.gemmGroup(weights, in, 0, n, outs);
         }
     }
 

@@ -9,4 +9,15 @@ import dev.llmj.tensor.Tensor;
 public record LayerWeights(
         Tensor attnNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo,
         Tensor bq, Tensor bk, Tensor bv,
-        Tensor ffnNorm, Tensor ffnGate, Tensor ffnDown, Tensor ffnUp) {}
+        Tensor ffnNorm, Tensor ffnGate, Tensor ffnDown, Tensor ffnUp) {
+
+    /** The projections of the normed input before attention, in the order q, k, v. */
+    public Tensor[] qkv() {
+        return new Tensor[] {wq, wk, wv};
+    }
+
+    /** The projections of the normed input before the feed-forward nonlinearity: gate, up. */
+    public Tensor[] gateUp() {
+        return new Tensor[] {ffnGate, ffnUp};
+    }
+}

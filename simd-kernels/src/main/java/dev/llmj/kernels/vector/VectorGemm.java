@@ -42,21 +42,75 @@ final class VectorGemm {
 
     static void gemm(KernelExecutor executor, int m, WeightMatrix w, MemorySegment a, long aOff, int lda,
             MemorySegment c, long cOff, int ldc) {
-        int n = w.rows();
-        int k = w.cols();
-        if (m == 0 || n == 0) {
+        gemmGroup(executor, m, new WeightMatrix[] {w}, a, aOff, lda, new MemorySegment[] {c}, new long[] {cOff},
+                new int[] {ldc});
+    }
+
+    /**
+     * C_i = A · W_iᵀ for weights of one width K (the callers check it), with A packed once and
+     * the columns of all the weights handed out as one list of tasks (a task never spans two
+     * weights): one parallel job instead of one per weight. Each C element is computed exactly as
+     * by {@link #gemm} alone.
+     */
+    static void gemmGroup(KernelExecutor executor, int m, WeightMatrix[] ws, MemorySegment a, long aOff, int lda,
+            MemorySegment[] cs, long[] cOffs, int[] ldcs) {
+        int k = ws[0].cols();
+        int total = 0;
+        for (WeightMatrix w : ws) {
+            total += w.rows();
+        }
+        if (m == 0 || total == 0) {
             return;
         }
         if (k == 0) {
-            for (int i = 0; i < m; i++) {
-                c.asSlice(cOff + 4L * i * ldc, 4L * n).fill((byte) 0);
+            for (int g = 0; g < ws.length; g++) {
+                for (int i = 0; i < m; i++) {
+                    cs[g].asSlice(cOffs[g] + 4L * i * ldcs[g], 4L * ws[g].rows()).fill((byte) 0);
+                }
             }
             return;
         }
-        KernelExecutor ex = executor.reaching(w.base(), a, c);
+        MemorySegment[] reached = new MemorySegment[2 * ws.length + 1];
+        for (int g = 0; g < ws.length; g++) {
+            reached[2 * g] = ws[g].base();
+            reached[2 * g + 1] = cs[g];
+        }
+        reached[2 * ws.length] = a;
+        KernelExecutor ex = executor.reaching(reached);
         PackedA packed = PackedA.pack(ex, m, k, a, aOff, lda);
-        int[] starts = taskStarts(n, ex.threads());
-        ex.parallelFor(starts.length - 1, t -> runTask(packed, w, starts[t], starts[t + 1], c, cOff, ldc));
+        int[] tasks = groupTasks(ws, taskStarts(total, ex.threads()));
+        ex.parallelFor(tasks.length / 3, t -> {
+            int g = tasks[3 * t];
+            runTask(packed, ws[g], tasks[3 * t + 1], tasks[3 * t + 2], cs[g], cOffs[g], ldcs[g]);
+        });
+    }
+
+    /**
+     * The tasks over the weights' columns laid end to end ({@code starts}, see {@link #taskStarts}),
+     * cut where one weight ends and the next begins: (weight, first column, end column) triples,
+     * columns counted within the weight.
+     */
+    static int[] groupTasks(WeightMatrix[] ws, int[] starts) {
+        int[] out = new int[3 * (starts.length - 1 + ws.length)];
+        int count = 0;
+        int g = 0;
+        int gStart = 0;
+        for (int t = 0; t + 1 < starts.length; t++) {
+            int s = starts[t];
+            int e = starts[t + 1];
+            while (s < e) {
+                while (s >= gStart + ws[g].rows()) {
+                    gStart += ws[g].rows();
+                    g++;
+                }
+                int end = Math.min(e, gStart + ws[g].rows());
+                out[count++] = g;
+                out[count++] = s - gStart;
+                out[count++] = end - gStart;
+                s = end;
+            }
+        }
+        return java.util.Arrays.copyOf(out, count);
     }
 
     /**

@@ -24,7 +24,7 @@ import java.nio.ByteOrder;
  * (row, vector) pair, the same for every tile shape and batch size, so results are bit-identical
  * across b and equal {@link dev.llmj.kernels.scalar.ScalarGemvBatch}; quantized rows are first
  * dequantized (w = d·q) into a per-thread 4-row panel that serves all vectors. A single vector
- * (plain decoding) instead runs two rows at a time from two long streams ({@link #decodeOne}),
+ * (plain decoding) instead runs two rows at a time from two long streams ({@link #decodeRange}),
  * quantized rows decoded in registers ({@link DecodeRows}), with the same per-pair order.
  *
  * <p>{@link #gemvBatch} (Q8_0 activations; used by properties): every (row, vector) result repeats
@@ -93,7 +93,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     static final int R = 4;
 
     /**
-     * ys[v][r] by {@link BatchTiles}. One vector (b == 1) goes to {@link #decodeOne}. Otherwise each
+     * ys[v][r] by {@link BatchTiles}. One vector (b == 1) goes to {@link #decodeRange}. Otherwise each
      * thread's range of rows is cut into four quarters read as four long sequential streams: rows
      * from + i + j·q (j &lt; 4) form a 4-row tile, run against the vectors four at a time
      * ({@link BatchTiles#r4v4}, activations from a float[] copy made once per call) and the remainder one by
@@ -110,20 +110,81 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * hardware prefetcher).
      */
     private void tiled(WeightMatrix wm, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        // copied once per call on the calling thread; the tasks only read it (the executor's job
+        // hand-off orders the copy before them)
+        float[] xa = activationsFor(wm, xs, xOff, b);
+        executor.reaching(wm.base(), xs, ys).parallelRanges(wm.rows(), 16,
+                (from, to) -> rowRange(wm, xa, xs, xOff, b, ys, yOff, from, to));
+    }
+
+    /**
+     * The activations as the calling thread's float[] when the kernels of b vectors read them so
+     * ({@link #tileRange}: b ≥ {@link #G}; {@link #decodeRange}: Q8_0/Q4_0 pairs), else null.
+     */
+    private static float[] activationsFor(WeightMatrix wm, MemorySegment xs, long xOff, int b) {
+        int cols = wm.cols();
         if (b == 1) {
-            decodeOne(wm, xs, xOff, ys, yOff);
-            return;
+            return wm.dtype() != DType.F32 && DecodeRows.PAIRED ? activations(xs, xOff, cols) : null;
         }
+        return b >= G ? activations(xs, xOff, b * cols) : null;
+    }
+
+    /** Rows [from, to) of ys = w·xs: {@link #decodeRange} for one vector, {@link #tileRange} for more. */
+    private static void rowRange(WeightMatrix wm, float[] xa, MemorySegment xs, long xOff, int b, MemorySegment ys,
+            long yOff, int from, int to) {
+        if (b == 1) {
+            decodeRange(wm, xa, xs, xOff, ys, yOff, from, to);
+        } else {
+            tileRange(wm, xa, xs, xOff, b, ys, yOff, from, to);
+        }
+    }
+
+    /**
+     * Several weights of one width and dtype against the same vectors: their rows laid end to end
+     * and handed out as one job of row ranges (a range is cut where one weight ends), with the
+     * activations copied once. Each row's result is the one {@link #tiled} gives.
+     */
+    @Override
+    public void gemvBatchF32Group(Tensor[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        WeightMatrix[] wms = new WeightMatrix[ws.length];
+        MemorySegment[] reached = new MemorySegment[2 * ws.length + 1];
+        int total = 0;
+        for (int i = 0; i < ws.length; i++) {
+            wms[i] = WeightMatrix.of(ws[i]);
+            DType t = wms[i].dtype();
+            if ((t != DType.F32 && t != DType.Q8_0 && t != DType.Q4_0) || t != wms[0].dtype()) {
+                GemvBatchKernels.super.gemvBatchF32Group(ws, xs, xOff, b, ys);
+                return;
+            }
+            reached[2 * i] = wms[i].base();
+            reached[2 * i + 1] = ys[i];
+            total += wms[i].rows();
+        }
+        reached[2 * ws.length] = xs;
+        float[] xa = activationsFor(wms[0], xs, xOff, b);
+        executor.reaching(reached).parallelRanges(total, 16, (from, to) -> {
+            int start = 0;
+            for (int i = 0; i < wms.length && start < to; i++) {
+                int lo = Math.max(from, start) - start;
+                int hi = Math.min(to, start + wms[i].rows()) - start;
+                if (lo < hi) {
+                    rowRange(wms[i], xa, xs, xOff, b, ys[i], 0, lo, hi);
+                }
+                start += wms[i].rows();
+            }
+        });
+    }
+
+    /** Rows [from, to) for b ≥ 2 vectors (see {@link #tiled}). */
+    private static void tileRange(WeightMatrix wm, float[] xa, MemorySegment xs, long xOff, int b, MemorySegment ys,
+            long yOff, int from, int to) {
         int cols = wm.cols();
         int rows = wm.rows();
         DType t = wm.dtype();
         long xStride = 4L * cols;
         long yStride = 4L * rows;
         MemorySegment base = wm.base();
-        // copied once per call on the calling thread; the tasks only read it (the executor's job
-        // hand-off orders the copy before them)
-        float[] xa = b >= G ? activations(xs, xOff, b * cols) : null;
-        executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
+        {
             boolean f32 = t == DType.F32;
             float[] panel = f32 ? null : Scratch.floats(PANEL, R * cols);
             long[] p = new long[R];
@@ -164,7 +225,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                     }
                 }
             }
-        });
+        }
     }
 
     /**
@@ -195,41 +256,39 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * than one row at a time once the weights come from DRAM (two short interleaved runs defeat the
      * hardware prefetcher); two long streams measured faster than one (two independent fma chains,
      * shared activation loads). An odd range's middle row is paired with itself (same bits twice).
+     * The quantized pair kernels read the activations from the float[] copy {@code xa} (made once
+     * per call, read-only here): segment loads carry bounds and liveness checks into the loop.
      */
-    private void decodeOne(WeightMatrix wm, MemorySegment xs, long xOff, MemorySegment ys, long yOff) {
+    private static void decodeRange(WeightMatrix wm, float[] xa, MemorySegment xs, long xOff, MemorySegment ys,
+            long yOff, int from, int to) {
         int cols = wm.cols();
         int blocks = cols / 32;
         DType t = wm.dtype();
         MemorySegment base = wm.base();
-        // the quantized pair kernels read the activations from a float[] copy (made once per call,
-        // read-only in the tasks): segment loads carry bounds and liveness checks into the loop
-        float[] xa = t != DType.F32 && DecodeRows.PAIRED ? activations(xs, xOff, cols) : null;
-        executor.reaching(base, xs, ys).parallelRanges(wm.rows(), 16, (from, to) -> {
-            float[] buf = new float[2 * F_LANES]; // lane sums go through arrays: see Lanes.sum(float[], int)
-            if (t != DType.F32 && !DecodeRows.PAIRED) {
-                for (int r = from; r < to; r++) {
-                    float y = t == DType.Q4_0 ? BatchTiles.q4r1v1(base, wm.row(r), xs, xOff, blocks, buf)
-                            : BatchTiles.q8r1v1(base, wm.row(r), xs, xOff, blocks, buf);
-                    ys.set(LE.FLOAT, yOff + 4L * r, y);
-                }
-                return;
+        float[] buf = new float[2 * F_LANES]; // lane sums go through arrays: see Lanes.sum(float[], int)
+        if (t != DType.F32 && !DecodeRows.PAIRED) {
+            for (int r = from; r < to; r++) {
+                float y = t == DType.Q4_0 ? BatchTiles.q4r1v1(base, wm.row(r), xs, xOff, blocks, buf)
+                        : BatchTiles.q8r1v1(base, wm.row(r), xs, xOff, blocks, buf);
+                ys.set(LE.FLOAT, yOff + 4L * r, y);
             }
-            int n = to - from;
-            int h = (n + 1) / 2;
-            for (int i = 0; i < h; i++) {
-                int a = from + i;
-                int b = i + h < n ? a + h : a;
-                long pa = wm.row(a);
-                long pb = wm.row(b);
-                long ya = yOff + 4L * a;
-                long yb = yOff + 4L * b;
-                switch (t) {
-                    case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb, buf);
-                    case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xa, blocks, ys, ya, yb, buf);
-                    default -> DecodeRows.q8Pair(base, pa, pb, xa, blocks, ys, ya, yb, buf);
-                }
+            return;
+        }
+        int n = to - from;
+        int h = (n + 1) / 2;
+        for (int i = 0; i < h; i++) {
+            int a = from + i;
+            int b = i + h < n ? a + h : a;
+            long pa = wm.row(a);
+            long pb = wm.row(b);
+            long ya = yOff + 4L * a;
+            long yb = yOff + 4L * b;
+            switch (t) {
+                case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb, buf);
+                case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xa, blocks, ys, ya, yb, buf);
+                default -> DecodeRows.q8Pair(base, pa, pb, xa, blocks, ys, ya, yb, buf);
             }
-        });
+        }
     }
 
     // ---- F32 ------------------------------------------------------------------------------------

@@ -40,6 +40,22 @@ final class VectorMatrix implements MatrixKernels {
         VectorGemm.gemm(executor, m, wm, a, aOff, wm.cols(), c, cOff, wm.rows());
     }
 
+    @Override
+    public void gemmGroup(Tensor[] ws, MemorySegment a, long aOff, int m, MemorySegment[] cs) {
+        if (m == 1) {
+            MatrixKernels.super.gemmGroup(ws, a, aOff, m, cs);
+            return;
+        }
+        WeightMatrix[] wms = new WeightMatrix[ws.length];
+        long[] cOffs = new long[ws.length];
+        int[] ldcs = new int[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            wms[i] = WeightMatrix.of(ws[i]);
+            ldcs[i] = wms[i].rows();
+        }
+        VectorGemm.gemmGroup(executor, m, wms, a, aOff, wms[0].cols(), cs, cOffs, ldcs);
+    }
+
     public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
             MemorySegment c, long cOff, int ldc) {
         WeightMatrix wm = new WeightMatrix(b, bOff, 4L * ldb, n, k, DType.F32);
