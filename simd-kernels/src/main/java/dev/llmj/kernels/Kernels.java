@@ -235,12 +235,7 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
     @Override
     public void gemmGroup(Tensor[] ws, MemorySegment a, long aOff, int m, MemorySegment[] cs) {
         Checks.length("m", m);
-        int k = groupWidth(ws, cs);
-        Checks.f32("a (" + m + "×" + k + ")", a, aOff, (long) m * k);
-        for (int i = 0; i < ws.length; i++) {
-            int rows = WeightMatrix.of(ws[i]).rows();
-            Checks.f32("cs[" + i + "] (" + m + "×" + rows + ")", cs[i], 0, (long) m * rows);
-        }
+        checkGroup(ws, "a", a, aOff, m, "cs", cs);
         matrix.gemmGroup(ws, a, aOff, m, cs);
     }
 
@@ -250,17 +245,16 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         if (b < 1) {
             throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
         }
-        int k = groupWidth(ws, ys);
-        Checks.f32("xs (" + b + "×" + k + ")", xs, xOff, (long) b * k);
-        for (int i = 0; i < ws.length; i++) {
-            int rows = WeightMatrix.of(ws[i]).rows();
-            Checks.f32("ys[" + i + "] (" + b + "×" + rows + ")", ys[i], 0, (long) b * rows);
-        }
+        checkGroup(ws, "xs", xs, xOff, b, "ys", ys);
         batch.gemvBatchF32Group(ws, xs, xOff, b, ys);
     }
 
-    /** The common width (columns) of a group's weights, after checking there is one output per weight. */
-    private static int groupWidth(Tensor[] ws, MemorySegment[] outs) {
+    /**
+     * A group's weights share one width K; its input holds {@code count} rows of K floats and each
+     * output {@code count} rows of its weight's row count, from byte 0.
+     */
+    private static void checkGroup(Tensor[] ws, String inName, MemorySegment in, long inOff, int count,
+            String outName, MemorySegment[] outs) {
         if (ws.length == 0 || ws.length != outs.length) {
             throw new IllegalArgumentException("a group needs one output per weight and at least one weight, got "
                     + ws.length + " weights and " + outs.length + " outputs");
@@ -273,7 +267,11 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
                         + " columns, ws[" + i + "] has " + ki);
             }
         }
-        return k;
+        Checks.f32(inName + " (" + count + "×" + k + ")", in, inOff, (long) count * k);
+        for (int i = 0; i < ws.length; i++) {
+            int rows = WeightMatrix.of(ws[i]).rows();
+            Checks.f32(outName + "[" + i + "] (" + count + "×" + rows + ")", outs[i], 0, (long) count * rows);
+        }
     }
 
     public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
