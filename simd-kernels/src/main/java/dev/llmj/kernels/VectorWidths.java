@@ -14,6 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The size is the machine's preferred shape, lowered by the system property
  * {@code llmj.vector.bits} (128, 256 or 512) so tests can exercise each width on one machine.
  * Widths never rise above what the hardware offers.
+ *
+ * <p>One species per element type in the whole process (floats {@link #F}, ints {@link #I},
+ * bytes {@link #B_PER_F}, shorts {@link #S_PER_F}; attention's softmax adds doubles and longs of
+ * the same bit size). The JDK's vector code is shared by every caller, and its type profiles with
+ * it: once a second species of an element type runs somewhere, a kernel compiled afterwards may
+ * keep a guarded path for the other vector class and box its accumulators there (a half-width
+ * float species in the softmax did that to the Q4_0 decode kernel in one JVM run in three:
+ * 140 MB of garbage per token, 2.4× slower). Use masks for partial vectors instead.
  */
 public final class VectorWidths {
     private VectorWidths() {}
@@ -23,8 +31,6 @@ public final class VectorWidths {
 
     public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
     public static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
-    public static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
-    public static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
     /**
      * Bytes with (at least) one lane per float lane, for widening int8 → float: 16 bytes for
      * 512-bit floats, 8 for 256. At 128 bits one lane per float would be a 32-bit vector, which

@@ -184,45 +184,43 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         long xStride = 4L * cols;
         long yStride = 4L * rows;
         MemorySegment base = wm.base();
-        {
-            boolean f32 = t == DType.F32;
-            float[] panel = f32 ? null : Scratch.floats(PANEL, R * cols);
-            long[] p = new long[R];
-            long[] y = new long[R];
-            float[] acc = new float[BatchTiles.ACC_FLOATS];
-            float[] buf = new float[2 * L];
-            int n = to - from;
-            int q = (n + R - 1) / R;
-            for (int i = 0; i < q; i++) {
-                for (int j = 0; j < R; j++) {
-                    int r = i + j * q < n ? from + i + j * q : from + i;
-                    y[j] = yOff + 4L * r;
-                    p[j] = wm.row(r);
-                    if (!f32) {
-                        BatchTiles.dequantize(t, base, p[j], cols / 32, panel, j * cols);
-                    }
+        boolean f32 = t == DType.F32;
+        float[] panel = f32 ? null : Scratch.floats(PANEL, R * cols);
+        long[] p = new long[R];
+        long[] y = new long[R];
+        float[] acc = new float[BatchTiles.ACC_FLOATS];
+        float[] buf = new float[2 * L];
+        int n = to - from;
+        int q = (n + R - 1) / R;
+        for (int i = 0; i < q; i++) {
+            for (int j = 0; j < R; j++) {
+                int r = i + j * q < n ? from + i + j * q : from + i;
+                y[j] = yOff + 4L * r;
+                p[j] = wm.row(r);
+                if (!f32) {
+                    BatchTiles.dequantize(t, base, p[j], cols / 32, panel, j * cols);
                 }
-                int v = 0;
-                for (; v + G <= b; v += G) {
-                    long yv = v * yStride;
-                    if (f32) {
-                        BatchTiles.r4v4(base, p[0], p[1], p[2], p[3], xa, v * cols, cols, cols, acc);
-                    } else {
-                        BatchTiles.r4v4(panel, 0, cols, 2 * cols, 3 * cols, xa, v * cols, cols, cols, acc);
-                    }
-                    BatchTiles.finish(acc, f32 ? base : null, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, xStride,
-                            cols, ys, y[0] + yv, y[1] + yv, y[2] + yv, y[3] + yv, yStride);
+            }
+            int v = 0;
+            for (; v + G <= b; v += G) {
+                long yv = v * yStride;
+                if (f32) {
+                    BatchTiles.r4v4(base, p[0], p[1], p[2], p[3], xa, v * cols, cols, cols, acc);
+                } else {
+                    BatchTiles.r4v4(panel, 0, cols, 2 * cols, 3 * cols, xa, v * cols, cols, cols, acc);
                 }
-                for (; v < b; v++) {
-                    long xv = xOff + v * xStride;
-                    long yv = v * yStride;
-                    if (f32) {
-                        BatchTiles.r2v1(base, p[0], p[1], xs, xv, cols, ys, y[0] + yv, y[1] + yv, buf);
-                        BatchTiles.r2v1(base, p[2], p[3], xs, xv, cols, ys, y[2] + yv, y[3] + yv, buf);
-                    } else {
-                        BatchTiles.r2v1(panel, 0, cols, xs, xv, cols, ys, y[0] + yv, y[1] + yv, buf);
-                        BatchTiles.r2v1(panel, 2 * cols, 3 * cols, xs, xv, cols, ys, y[2] + yv, y[3] + yv, buf);
-                    }
+                BatchTiles.finish(acc, f32 ? base : null, p[0], p[1], p[2], p[3], xs, xOff + v * xStride, xStride,
+                        cols, ys, y[0] + yv, y[1] + yv, y[2] + yv, y[3] + yv, yStride);
+            }
+            for (; v < b; v++) {
+                long xv = xOff + v * xStride;
+                long yv = v * yStride;
+                if (f32) {
+                    BatchTiles.r2v1(base, p[0], p[1], xs, xv, cols, ys, y[0] + yv, y[1] + yv, buf);
+                    BatchTiles.r2v1(base, p[2], p[3], xs, xv, cols, ys, y[2] + yv, y[3] + yv, buf);
+                } else {
+                    BatchTiles.r2v1(panel, 0, cols, xs, xv, cols, ys, y[0] + yv, y[1] + yv, buf);
+                    BatchTiles.r2v1(panel, 2 * cols, 3 * cols, xs, xv, cols, ys, y[2] + yv, y[3] + yv, buf);
                 }
             }
         }
