@@ -58,6 +58,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --warmup and --batch ≥ 0");
         }
+        LiveHeap liveHeap = LiveHeap.track();
         try (Model model = modelOptions.load()) {
             int vocab = model.config().vocabSize();
             int ctx = Math.max(promptTokens, genTokens);
@@ -123,6 +124,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             o.put("peak_rss_mib", peakRssMiB());
             o.put("peak_heap_mib", peakHeapMiB());
+            o.put("peak_live_heap_mib", liveHeap.peakMiB());
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
         }
         return 0;

@@ -82,6 +82,9 @@ class GenerateCommandTest {
         assertTrue(o.get("decode_tokens_per_second").asDouble() > 0);
         assertEquals(1, o.get("threads").asInt());
         assertTrue(o.get("peak_heap_mib").asDouble() > 0);
+        // what stays alive after collections: positive and never more than the pools' peaks
+        double live = o.get("peak_live_heap_mib").asDouble();
+        assertTrue(live > 0 && live <= o.get("peak_heap_mib").asDouble() + 1e-9, "live heap " + live);
     }
 
     @Test
