@@ -92,6 +92,18 @@ public final class KernelExecutor implements AutoCloseable {
         return this;
     }
 
+    /** {@link #reaching} for a group of weights, their outputs and the one input they share. */
+    public KernelExecutor reaching(WeightMatrix[] ws, java.lang.foreign.MemorySegment[] outs,
+            java.lang.foreign.MemorySegment in) {
+        java.lang.foreign.MemorySegment[] all = new java.lang.foreign.MemorySegment[2 * ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            all[2 * i] = ws[i].base();
+            all[2 * i + 1] = outs[i];
+        }
+        all[2 * ws.length] = in;
+        return reaching(all);
+    }
+
     /** Runs {@code body.accept(i)} for i in [0, tasks), spread over the pool; returns when all are done. */
     public void parallelFor(int tasks, IntConsumer body) {
         if (tasks <= 0) {

@@ -21,8 +21,9 @@ import java.lang.foreign.MemorySegment;
  * <pre>
  *   packed A, one panel per 2L rows (L rows for a short last panel), zero-padded:
  *     panel t: [k = 0][row 0 .. PW)  [k = 1][row 0 .. PW)  ...      PW = 2L or L
- *   tasks: column ranges of TASK_COLS weight rows (narrower towards the end, see taskStarts), first copied (F32) or decoded (quantized,
- *          half) into a per-thread float[] panel of TASK_COLS × K reused for every row of A
+ *   tasks: column ranges of TASK_COLS weight rows (narrower towards the end, see taskStarts),
+ *          first copied (F32) or decoded (quantized, half) into a per-thread float[] panel of
+ *          TASK_COLS × K reused for every row of A
  *   per task:  for k-block (KC)  for panel-block (PANELS_PER_BLOCK ≈ half of L2)
  *                for column tile (6 or 12, the last narrower)  for panel  micro-kernel
  * </pre>
@@ -70,13 +71,7 @@ final class VectorGemm {
             }
             return;
         }
-        MemorySegment[] reached = new MemorySegment[2 * ws.length + 1];
-        for (int g = 0; g < ws.length; g++) {
-            reached[2 * g] = ws[g].base();
-            reached[2 * g + 1] = cs[g];
-        }
-        reached[2 * ws.length] = a;
-        KernelExecutor ex = executor.reaching(reached);
+        KernelExecutor ex = executor.reaching(ws, cs, a);
         PackedA packed = PackedA.pack(ex, m, k, a, aOff, lda);
         int[] tasks = groupTasks(ws, taskStarts(total, ex.threads()));
         ex.parallelFor(tasks.length / 3, t -> {
@@ -211,7 +206,6 @@ final class VectorGemm {
 
     /** The task's block of C (M rows × its columns, row-major), per thread. */
     private static final ThreadLocal<float[]> C_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
-
 
     /** A transposed into zero-padded panels; built once per call in the caller's scratch. */
     static final class PackedA {

@@ -147,7 +147,6 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     @Override
     public void gemvBatchF32Group(Tensor[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
         WeightMatrix[] wms = new WeightMatrix[ws.length];
-        MemorySegment[] reached = new MemorySegment[2 * ws.length + 1];
         int total = 0;
         for (int i = 0; i < ws.length; i++) {
             wms[i] = WeightMatrix.of(ws[i]);
@@ -156,13 +155,10 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 GemvBatchKernels.super.gemvBatchF32Group(ws, xs, xOff, b, ys);
                 return;
             }
-            reached[2 * i] = wms[i].base();
-            reached[2 * i + 1] = ys[i];
             total += wms[i].rows();
         }
-        reached[2 * ws.length] = xs;
         float[] xa = activationsFor(wms[0], xs, xOff, b);
-        executor.reaching(reached).parallelRanges(total, 16, (from, to) -> {
+        executor.reaching(wms, ys, xs).parallelRanges(total, 16, (from, to) -> {
             int start = 0;
             for (int i = 0; i < wms.length && start < to; i++) {
                 int lo = Math.max(from, start) - start;
