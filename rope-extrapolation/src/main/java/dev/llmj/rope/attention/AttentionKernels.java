@@ -32,9 +32,10 @@ interface AttentionKernels {
                 float scale, float[] out, int outOff);
 
     /**
-     * Softmax numerators: s[i] = (float) Math.exp(s[i] − max) for i in from..to−1 (max the largest
-     * of them, exponents ≤ 0); returns their sum in double, added in index order. The normaliser is
-     * summed in double: it keeps the sum exact to ~1e-16 for any n. Bit-identical in both twins.
+     * Softmax numerators: s[i] = exp(s[i] − max) for i in from..to−1 (max the largest of them,
+     * exponents ≤ 0), exp being {@code ExpF.exp} (within 2 ulp); returns their sum in double as
+     * {@link SoftmaxSum#of} adds it (eight interleaved partials: the same bits at any vector width).
+     * Double keeps the normaliser exact to ~1e-16 for any n. Bit-identical in both twins.
      */
     double softmaxNumerators(float[] s, int from, int to);
 

@@ -1,5 +1,6 @@
 package dev.llmj.rope.attention;
 
+import dev.llmj.kernels.scalar.ExpF;
 import dev.llmj.rope.PairLayout;
 import dev.llmj.rope.RotaryScalar;
 import dev.llmj.tensor.LE;
@@ -59,13 +60,10 @@ final class ScalarAttentionKernels implements AttentionKernels {
         for (int i = from; i < to; i++) {
             max = Math.max(max, s[i]);
         }
-        double sum = 0;
         for (int i = from; i < to; i++) {
-            float e = (float) Math.exp(s[i] - max);
-            s[i] = e;
-            sum += e;
+            s[i] = ExpF.exp(s[i] - max);
         }
-        return sum;
+        return SoftmaxSum.of(s, from, to);
     }
 
     @Override

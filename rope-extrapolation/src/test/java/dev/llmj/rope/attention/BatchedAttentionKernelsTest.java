@@ -82,9 +82,9 @@ class BatchedAttentionKernelsTest {
     }
 
     /**
-     * The vector exp path against the scalar (float) Math.exp loop, bit for bit, over about 2.6
-     * million exponents down to −250 (about 1 in 2^15 lands in the near-rounding-boundary band
-     * that falls back to Math.exp, so that path runs too), plus −∞, NaN, ±0 and tiny spreads.
+     * The vector softmax numerators against the scalar ExpF loop, bit for bit, rows of 0..1299
+     * scores (every masked tail length) with exponents down to −250 (+0 and the subnormal range
+     * included), plus −∞, NaN, ±0 and tiny spreads; the sum too (the shared eight-partial order).
      */
     @Test
     void softmaxNumeratorsMatchTheScalarLoopBitForBit() {

@@ -20,10 +20,10 @@ import jdk.incubator.vector.VectorOperators;
  * a version with masks and blends grew softmax past C2's inlining budget, and every vector in it
  * was then boxed.
  */
-final class VectorExp {
+public final class VectorExp {
     private VectorExp() {}
 
-    static FloatVector exp(FloatVector x) {
+    public static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(MIN_X).min(MAX_X);
         FloatVector t = xc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
