@@ -1,14 +1,12 @@
 package dev.llmj.tensor.gguf;
 
+import dev.llmj.tensor.MappedFile;
 import dev.llmj.tensor.ModelFormatException;
 import dev.llmj.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileChannel.MapMode;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,12 +55,6 @@ public final class GgufFile {
         this.byName = m;
     }
 
-    /**
-     * Maps {@code file} read-only into {@code arena} and validates it.
-     *
-     * @throws ModelFormatException naming the field and byte offset when the file is malformed
-     * @throws IOException when the file cannot be read
-     */
     /** Whether {@code file} starts with the GGUF magic (cheap: reads 4 bytes, maps nothing). */
     public static boolean isGguf(Path file) throws IOException {
         try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
@@ -72,12 +64,14 @@ public final class GgufFile {
         }
     }
 
+    /**
+     * Maps {@code file} read-only into {@code arena} and validates it.
+     *
+     * @throws ModelFormatException naming the field and byte offset when the file is malformed
+     * @throws IOException when the file cannot be read
+     */
     public static GgufFile open(Path file, Arena arena) throws IOException {
-        MemorySegment seg;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            seg = ch.map(MapMode.READ_ONLY, 0, ch.size(), arena);
-        }
-        return GgufReader.parse(seg, file);
+        return GgufReader.parse(MappedFile.readOnly(file, arena), file);
     }
 
     public Path path() {

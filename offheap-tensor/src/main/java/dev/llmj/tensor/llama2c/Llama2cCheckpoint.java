@@ -2,14 +2,13 @@ package dev.llmj.tensor.llama2c;
 
 import dev.llmj.tensor.DType;
 import dev.llmj.tensor.LE;
+import dev.llmj.tensor.MappedFile;
 import dev.llmj.tensor.ModelFormatException;
 import dev.llmj.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -77,10 +76,7 @@ public final class Llama2cCheckpoint {
 
     /** Maps {@code file} into {@code arena} (which owns the mapping) and validates its layout. */
     public static Llama2cCheckpoint open(Path file, Arena arena) throws IOException {
-        MemorySegment seg;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-        }
+        MemorySegment seg = MappedFile.readOnly(file, arena);
         if (seg.byteSize() < 28) {
             throw new ModelFormatException(file, "header", 0,
                     "file has " + seg.byteSize() + " bytes, a llama2.c header needs 28");

@@ -1,14 +1,13 @@
 package dev.llmj.tensor.llama2c;
 
 import dev.llmj.tensor.LE;
+import dev.llmj.tensor.MappedFile;
 import dev.llmj.tensor.ModelFormatException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A llama2.c {@code tokenizer.bin}: the pieces and merge scores of a SentencePiece vocabulary.
@@ -55,10 +54,8 @@ public final class Llama2cTokenizerFile {
             throw new IllegalArgumentException(
                     "vocabSize must be in 1.." + MAX_VOCAB_SIZE + ", got " + vocabSize + " for " + file);
         }
-        try (Arena arena = Arena.ofConfined();
-                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(file, seg, vocabSize);
+        try (Arena arena = Arena.ofConfined()) {
+            return parse(file, MappedFile.readOnly(file, arena), vocabSize);
         }
     }
 
