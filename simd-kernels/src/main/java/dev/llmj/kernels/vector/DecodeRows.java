@@ -43,7 +43,7 @@ final class DecodeRows {
     static final boolean PAIRED = L == 16;
 
     /** Lanes i − 8 (i &lt; 16): d times it is the Q4_0 table. */
-    private static final FloatVector M8 = FloatVector.fromArray(F, iota(-8), 0);
+    static final FloatVector M8 = FloatVector.fromArray(F, iota(-8), 0);
 
     private static float[] iota(int from) {
         float[] a = new float[Math.max(16, L)];
@@ -56,16 +56,16 @@ final class DecodeRows {
     // ---- Q4_0 -----------------------------------------------------------------------------------
 
     /**
-     * Rows at byte offsets {@code p} and {@code p1} of {@code w} × x at {@code x0}; the results go
+     * Rows at byte offsets {@code p} and {@code p1} of {@code w} × x from index {@code x0}; the results go
      * to {@code y0} and {@code y1}. Per block and row: t = d·(−8..7), q = the 16 packed bytes
      * zero-extended to int lanes; elements 0..15 = t[q &amp; 15], elements 16..31 = t[q &gt;&gt;&gt; 4].
      */
-    static void q4Pair(MemorySegment w, long p, long p1, float[] x, int blocks,
+    static void q4Pair(MemorySegment w, long p, long p1, float[] x, int x0, int blocks,
             MemorySegment y, long y0, long y1, float[] buf) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 18L * blk;
-            int xo = 32 * blk;
+            int xo = x0 + 32 * blk;
             FloatVector xl = FloatVector.fromArray(F, x, xo), xh = FloatVector.fromArray(F, x, xo + 16);
             IntVector t0 = M8.mul(Float.float16ToFloat(w.get(LE.SHORT, p + o))).reinterpretAsInts();
             IntVector t1 = M8.mul(Float.float16ToFloat(w.get(LE.SHORT, p1 + o))).reinterpretAsInts();
@@ -102,12 +102,12 @@ final class DecodeRows {
     // ---- Q8_0 -----------------------------------------------------------------------------------
 
     /** As {@link #q4Pair} for Q8_0 rows: w = q·d (one float product), elements 0..15 then 16..31. */
-    static void q8Pair(MemorySegment w, long p, long p1, float[] x, int blocks,
+    static void q8Pair(MemorySegment w, long p, long p1, float[] x, int x0, int blocks,
             MemorySegment y, long y0, long y1, float[] buf) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 34L * blk;
-            int xo = 32 * blk;
+            int xo = x0 + 32 * blk;
             FloatVector xl = FloatVector.fromArray(F, x, xo), xh = FloatVector.fromArray(F, x, xo + 16);
             FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE.SHORT, p + o)));
             FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE.SHORT, p1 + o)));

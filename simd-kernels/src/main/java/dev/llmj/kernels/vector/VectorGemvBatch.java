@@ -23,7 +23,9 @@ import java.nio.ByteOrder;
  * register tiles of 4 rows × 4 vectors ({@link BatchTiles}) with one fixed accumulation order per
  * (row, vector) pair, the same for every tile shape and batch size, so results are bit-identical
  * across b and equal {@link dev.llmj.kernels.scalar.ScalarGemvBatch}; quantized rows are first
- * dequantized (w = d·q) into a per-thread 4-row panel that serves all vectors. A single vector
+ * dequantized (w = d·q) into a per-thread 4-row panel that serves all vectors, except at 512 bits
+ * with b ≥ 8, where two rows at a time are decoded in registers for eight vectors
+ * ({@link DecodeTiles}, same per-pair order). A single vector
  * (plain decoding) instead runs two rows at a time from two long streams ({@link #decodeRange}),
  * quantized rows decoded in registers ({@link DecodeRows}), with the same per-pair order.
  *
@@ -177,6 +179,10 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         int cols = wm.cols();
         int rows = wm.rows();
         DType t = wm.dtype();
+        if (t != DType.F32 && DecodeRows.PAIRED && b >= DecodeTiles.V) {
+            pairTiles(wm, xa, b, ys, yOff, from, to);
+            return;
+        }
         long xStride = 4L * cols;
         long yStride = 4L * rows;
         MemorySegment base = wm.base();
@@ -217,6 +223,48 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 } else {
                     BatchTiles.r2v1(panel, 0, cols, xs, xv, cols, ys, y[0] + yv, y[1] + yv, buf);
                     BatchTiles.r2v1(panel, 2 * cols, 3 * cols, xs, xv, cols, ys, y[2] + yv, y[3] + yv, buf);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [from, to) of Q4_0/Q8_0 weights for b ≥ 8 vectors at 512 bits: rows paired from two long
+     * streams as in {@link #decodeRange}, each pair's blocks decoded in registers once per eight
+     * vectors ({@link DecodeTiles}); leftover vectors (b mod 8) one at a time by the pair kernels.
+     * Every (row, vector) result has the same bits as in any other tile.
+     */
+    private static void pairTiles(WeightMatrix wm, float[] xa, int b, MemorySegment ys, long yOff, int from, int to) {
+        int cols = wm.cols();
+        int blocks = cols / 32;
+        boolean q4 = wm.dtype() == DType.Q4_0;
+        MemorySegment base = wm.base();
+        long yStride = 4L * wm.rows();
+        float[] acc = new float[DecodeTiles.ACC_FLOATS];
+        float[] buf = new float[2 * L];
+        int n = to - from;
+        int h = (n + 1) / 2;
+        for (int i = 0; i < h; i++) {
+            int ra = from + i;
+            int rb = i + h < n ? ra + h : ra;
+            long pa = wm.row(ra);
+            long pb = wm.row(rb);
+            long ya = yOff + 4L * ra;
+            long yb = yOff + 4L * rb;
+            int v = 0;
+            for (; v + DecodeTiles.V <= b; v += DecodeTiles.V) {
+                if (q4) {
+                    DecodeTiles.q4r2v8(base, pa, pb, xa, v * cols, cols, blocks, acc);
+                } else {
+                    DecodeTiles.q8r2v8(base, pa, pb, xa, v * cols, cols, blocks, acc);
+                }
+                DecodeTiles.finish(acc, ys, ya + v * yStride, yb + v * yStride, yStride);
+            }
+            for (; v < b; v++) {
+                if (q4) {
+                    DecodeRows.q4Pair(base, pa, pb, xa, v * cols, blocks, ys, ya + v * yStride, yb + v * yStride, buf);
+                } else {
+                    DecodeRows.q8Pair(base, pa, pb, xa, v * cols, blocks, ys, ya + v * yStride, yb + v * yStride, buf);
                 }
             }
         }
@@ -279,8 +327,8 @@ public final class VectorGemvBatch implements GemvBatchKernels {
             long yb = yOff + 4L * b;
             switch (t) {
                 case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb, buf);
-                case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xa, blocks, ys, ya, yb, buf);
-                default -> DecodeRows.q8Pair(base, pa, pb, xa, blocks, ys, ya, yb, buf);
+                case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xa, 0, blocks, ys, ya, yb, buf);
+                default -> DecodeRows.q8Pair(base, pa, pb, xa, 0, blocks, ys, ya, yb, buf);
             }
         }
     }
