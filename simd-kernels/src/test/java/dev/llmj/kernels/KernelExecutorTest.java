@@ -11,7 +11,11 @@ import org.junit.jupiter.api.Test;
 
 class KernelExecutorTest {
 
-    /** Every item of [0, n) lands in exactly one range; ranges are at least minChunk long but the last. */
+    /**
+     * Every item of [0, n) lands in exactly one range; ranges are at least minChunk long but the
+     * last, and there are at most 2·threads of them (each range start is a new stream through the
+     * weights for the GEMV kernels).
+     */
     @Test
     void parallelRangesCoverEveryItemOnceInRangesOfAtLeastMinChunk() {
         try (KernelExecutor ex = KernelExecutor.withThreads(2)) {
@@ -30,6 +34,7 @@ class KernelExecutorTest {
                     for (int i = 0; i < n; i++) {
                         assertEquals(1, seen.get(i), "n=" + n + " min=" + min + ": item " + i);
                     }
+                    assertTrue(ranges.size() <= 4, "n=" + n + " min=" + min + ": " + ranges.size() + " ranges");
                     for (int[] r : ranges) {
                         assertTrue(r[1] - r[0] >= min || r[1] == n, "n=" + n + " min=" + min + ": short range "
                                 + r[0] + ".." + r[1]);
