@@ -1,63 +1,21 @@
 package dev.llmj.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.llmj.tensor.DType;
 import dev.llmj.tensor.Tensor;
+import dev.llmj.testsupport.SteadyAllocation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * Once C2 has compiled them, the vector kernels allocate nothing. A vector that crosses a method
- * call C2 did not inline is boxed (a heap object plus its lane array, ≥ 48 bytes at 128 bits, 96
- * at 512), so a kernel that boxes allocates at least that much on every call; this test catches
- * such a regression, which costs 2–10× in speed and shows in no result.
- *
- * <p>Robust against JIT timing: after a warm-up, rounds of {@link #CALLS} calls are measured
- * until one allocates less than {@link #BOUND_BYTES} (then the kernel is allocation-free in its
- * compiled form) or {@link #DEADLINE_NANOS} passes (then it fails, reporting the last round). A
- * slow or busy machine only takes more rounds; a kernel that boxes never gets below the bound.
+ * Once C2 has compiled them, the vector kernels allocate nothing (see {@link SteadyAllocation}:
+ * a kernel that boxes its vectors allocates on every call).
  */
 class SteadyStateAllocationTest {
-    private static final int WARMUP_CALLS = 20_000;
-    private static final int CALLS = 1_000;
-    /**
-     * Less than one byte per call on average, far below one boxed vector per call (≥ 48 B); the
-     * slack is for anything the JVM itself might allocate on this thread once in a while.
-     */
-    private static final long BOUND_BYTES = 1_000;
-    private static final long DEADLINE_NANOS = 60_000_000_000L;
-
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     private final Kernels k = Kernels.vector().withExecutor(KernelExecutor.singleThread());
     /** Results go here so that C2 cannot drop a kernel call as unused. */
     private float sink;
-
-    private static void assertSteadyStateAllocatesNothing(String kernel, Runnable call) {
-        assertSteadyStateAllocatesUnder(kernel, BOUND_BYTES, call);
-    }
-
-    private static void assertSteadyStateAllocatesUnder(String kernel, long boundBytes, Runnable call) {
-        for (int i = 0; i < WARMUP_CALLS; i++) {
-            call.run();
-        }
-        long start = System.nanoTime();
-        long bytes;
-        do {
-            long before = THREADS.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < CALLS; i++) {
-                call.run();
-            }
-            bytes = THREADS.getCurrentThreadAllocatedBytes() - before;
-        } while (bytes >= boundBytes && System.nanoTime() - start < DEADLINE_NANOS);
-        assertTrue(bytes < boundBytes, kernel + ": " + bytes + " bytes allocated in " + CALLS
-                + " calls after warm-up (vectors boxed?)");
-    }
 
     /** Quantized inputs are all zero bytes: valid blocks (scale 0), and the data does not matter here. */
     @Test
@@ -80,20 +38,20 @@ class SteadyStateAllocationTest {
             MemorySegment half = arena.allocate(2L * n, 64);
             MemorySegment logits = arena.allocate(4L * odd, 64);
 
-            assertSteadyStateAllocatesNothing("softmax", () -> {
+            SteadyAllocation.assertNothing("softmax", () -> {
                 MemorySegment.copy(a, 0, logits, 0, 4L * odd);
                 k.softmax(logits, 0, odd);
             });
-            assertSteadyStateAllocatesNothing("dotQ4_K", () -> sink += k.dotQ4_K(q4k, 0, a, 0, n));
-            assertSteadyStateAllocatesNothing("dotQ6_K", () -> sink += k.dotQ6_K(q6k, 0, a, 0, n));
-            assertSteadyStateAllocatesNothing("quantizeQ8_0", () -> k.quantizeQ8_0(a, 0, q8b, 0, n));
-            assertSteadyStateAllocatesNothing("dotQ8_0", () -> sink += k.dotQ8_0(q8a, 0, q8b, 0, n));
-            assertSteadyStateAllocatesNothing("dotQ4_0", () -> sink += k.dotQ4_0(q4, 0, q8b, 0, n));
-            assertSteadyStateAllocatesNothing("dotF16", () -> sink += k.dotF16(half, 0, b, 0, n));
-            assertSteadyStateAllocatesNothing("dotBf16", () -> sink += k.dotBf16(half, 0, b, 0, n));
-            assertSteadyStateAllocatesNothing("dot", () -> sink += k.dot(a, 0, b, 0, odd));
-            assertSteadyStateAllocatesNothing("rmsnorm", () -> k.rmsnorm(out, 0, a, 0, b, 0, odd, 1e-5f));
-            assertSteadyStateAllocatesNothing("add", () -> k.add(out, 0, a, 0, b, 0, odd));
+            SteadyAllocation.assertNothing("dotQ4_K", () -> sink += k.dotQ4_K(q4k, 0, a, 0, n));
+            SteadyAllocation.assertNothing("dotQ6_K", () -> sink += k.dotQ6_K(q6k, 0, a, 0, n));
+            SteadyAllocation.assertNothing("quantizeQ8_0", () -> k.quantizeQ8_0(a, 0, q8b, 0, n));
+            SteadyAllocation.assertNothing("dotQ8_0", () -> sink += k.dotQ8_0(q8a, 0, q8b, 0, n));
+            SteadyAllocation.assertNothing("dotQ4_0", () -> sink += k.dotQ4_0(q4, 0, q8b, 0, n));
+            SteadyAllocation.assertNothing("dotF16", () -> sink += k.dotF16(half, 0, b, 0, n));
+            SteadyAllocation.assertNothing("dotBf16", () -> sink += k.dotBf16(half, 0, b, 0, n));
+            SteadyAllocation.assertNothing("dot", () -> sink += k.dot(a, 0, b, 0, odd));
+            SteadyAllocation.assertNothing("rmsnorm", () -> k.rmsnorm(out, 0, a, 0, b, 0, odd, 1e-5f));
+            SteadyAllocation.assertNothing("add", () -> k.add(out, 0, a, 0, b, 0, odd));
         }
     }
 
@@ -116,7 +74,7 @@ class SteadyStateAllocationTest {
                 long rowBytes = (long) cols / 32 * (t == DType.Q4_0 ? 18 : 34);
                 MemorySegment w = arena.allocate(rowBytes * rows, 64);   // zero bytes: valid blocks of scale 0
                 Tensor wt = Tensor.wrap(w, 0, t, rows, cols);
-                assertSteadyStateAllocatesUnder("gemvBatchF32 " + t + " b=" + b, 4L * 1024 * CALLS,
+                SteadyAllocation.assertUnder("gemvBatchF32 " + t + " b=" + b, 4L * 1024 * SteadyAllocation.CALLS,
                         () -> k.gemvBatchF32(wt, xs, 0, b, ys, 0));
             }
         }

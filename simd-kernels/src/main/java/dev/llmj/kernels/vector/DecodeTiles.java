@@ -28,7 +28,9 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>The accumulators spill to {@code acc} (row-major: row 0's eight vectors, then row 1's) and
  * {@link #finish} sums them in a separate call: summing inside made the tile too large for C2's
- * inlining budget, whose vector intrinsics then failed (see {@link BatchTiles#r4v4}).
+ * inlining budget, whose vector intrinsics then failed (see {@link BatchTiles#r4v4}). For the
+ * same reason the two kernels repeat their 32 fma lines rather than share them: a helper taking
+ * the decoded vectors and sixteen accumulators would box them wherever C2 did not inline it.
  */
 final class DecodeTiles {
     private DecodeTiles() {}
