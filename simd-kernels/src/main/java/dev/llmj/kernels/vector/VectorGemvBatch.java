@@ -135,7 +135,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     private static void rowRange(WeightMatrix wm, float[] xa, MemorySegment xs, long xOff, int b, MemorySegment ys,
             long yOff, int from, int to) {
         if (b == 1) {
-            decodeRange(wm, xa, xs, xOff, ys, yOff, from, to);
+            decodeRange(wm, xa, xs, xOff, 1, ys, yOff, from, to);
         } else {
             tileRange(wm, xa, xs, xOff, b, ys, yOff, from, to);
         }
@@ -180,7 +180,7 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         int rows = wm.rows();
         DType t = wm.dtype();
         if (t != DType.F32 && DecodeRows.PAIRED && b >= DecodeTiles.V) {
-            pairTiles(wm, xa, b, ys, yOff, from, to);
+            decodeRange(wm, xa, xs, xOff, b, ys, yOff, from, to);
             return;
         }
         long xStride = 4L * cols;
@@ -229,43 +229,28 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     }
 
     /**
-     * Rows [from, to) of Q4_0/Q8_0 weights for b ≥ 8 vectors at 512 bits: rows paired from two long
-     * streams as in {@link #decodeRange}, each pair's blocks decoded in registers once per eight
-     * vectors ({@link DecodeTiles}); leftover vectors (b mod 8) one at a time by the pair kernels.
-     * Every (row, vector) result has the same bits as in any other tile.
+     * One pair of Q4_0/Q8_0 rows (byte offsets pa, pb; outputs ya, yb of vector 0) against b ≥ 8
+     * vectors at 512 bits ({@link #decodeRange}): each block of the two rows decoded in registers
+     * once per eight vectors ({@link DecodeTiles}), leftover vectors (b mod 8) one at a time by the
+     * pair kernels. Every (row, vector) result has the same bits as in any other tile.
      */
-    private static void pairTiles(WeightMatrix wm, float[] xa, int b, MemorySegment ys, long yOff, int from, int to) {
-        int cols = wm.cols();
+    private static void pairVectors(boolean q4, MemorySegment base, long pa, long pb, float[] xa, int cols, int b,
+            MemorySegment ys, long ya, long yb, long yStride, float[] acc, float[] buf) {
         int blocks = cols / 32;
-        boolean q4 = wm.dtype() == DType.Q4_0;
-        MemorySegment base = wm.base();
-        long yStride = 4L * wm.rows();
-        float[] acc = new float[DecodeTiles.ACC_FLOATS];
-        float[] buf = new float[2 * L];
-        int n = to - from;
-        int h = (n + 1) / 2;
-        for (int i = 0; i < h; i++) {
-            int ra = from + i;
-            int rb = i + h < n ? ra + h : ra;
-            long pa = wm.row(ra);
-            long pb = wm.row(rb);
-            long ya = yOff + 4L * ra;
-            long yb = yOff + 4L * rb;
-            int v = 0;
-            for (; v + DecodeTiles.V <= b; v += DecodeTiles.V) {
-                if (q4) {
-                    DecodeTiles.q4r2v8(base, pa, pb, xa, v * cols, cols, blocks, acc);
-                } else {
-                    DecodeTiles.q8r2v8(base, pa, pb, xa, v * cols, cols, blocks, acc);
-                }
-                DecodeTiles.finish(acc, ys, ya + v * yStride, yb + v * yStride, yStride);
+        int v = 0;
+        for (; v + DecodeTiles.V <= b; v += DecodeTiles.V) {
+            if (q4) {
+                DecodeTiles.q4r2v8(base, pa, pb, xa, v * cols, cols, blocks, acc);
+            } else {
+                DecodeTiles.q8r2v8(base, pa, pb, xa, v * cols, cols, blocks, acc);
             }
-            for (; v < b; v++) {
-                if (q4) {
-                    DecodeRows.q4Pair(base, pa, pb, xa, v * cols, blocks, ys, ya + v * yStride, yb + v * yStride, buf);
-                } else {
-                    DecodeRows.q8Pair(base, pa, pb, xa, v * cols, blocks, ys, ya + v * yStride, yb + v * yStride, buf);
-                }
+            DecodeTiles.finish(acc, ys, ya + v * yStride, yb + v * yStride, yStride);
+        }
+        for (; v < b; v++) {
+            if (q4) {
+                DecodeRows.q4Pair(base, pa, pb, xa, v * cols, blocks, ys, ya + v * yStride, yb + v * yStride, buf);
+            } else {
+                DecodeRows.q8Pair(base, pa, pb, xa, v * cols, blocks, ys, ya + v * yStride, yb + v * yStride, buf);
             }
         }
     }
@@ -300,9 +285,10 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * shared activation loads). An odd range's middle row is paired with itself (same bits twice).
      * The quantized pair kernels read the activations from the float[] copy {@code xa} (made once
      * per call, read-only here): segment loads carry bounds and liveness checks into the loop.
+     * With b ≥ 8 vectors (Q4_0/Q8_0 at 512 bits only) each pair goes to {@link #pairVectors}.
      */
-    private static void decodeRange(WeightMatrix wm, float[] xa, MemorySegment xs, long xOff, MemorySegment ys,
-            long yOff, int from, int to) {
+    private static void decodeRange(WeightMatrix wm, float[] xa, MemorySegment xs, long xOff, int b,
+            MemorySegment ys, long yOff, int from, int to) {
         int cols = wm.cols();
         int blocks = cols / 32;
         DType t = wm.dtype();
@@ -316,15 +302,20 @@ public final class VectorGemvBatch implements GemvBatchKernels {
             }
             return;
         }
+        float[] acc = b > 1 ? new float[DecodeTiles.ACC_FLOATS] : null;
         int n = to - from;
         int h = (n + 1) / 2;
         for (int i = 0; i < h; i++) {
-            int a = from + i;
-            int b = i + h < n ? a + h : a;
-            long pa = wm.row(a);
-            long pb = wm.row(b);
-            long ya = yOff + 4L * a;
-            long yb = yOff + 4L * b;
+            int ra = from + i;
+            int rb = i + h < n ? ra + h : ra;
+            long pa = wm.row(ra);
+            long pb = wm.row(rb);
+            long ya = yOff + 4L * ra;
+            long yb = yOff + 4L * rb;
+            if (b > 1) {
+                pairVectors(t == DType.Q4_0, base, pa, pb, xa, cols, b, ys, ya, yb, 4L * wm.rows(), acc, buf);
+                continue;
+            }
             switch (t) {
                 case F32 -> BatchTiles.r2v1(base, pa, pb, xs, xOff, cols, ys, ya, yb, buf);
                 case Q4_0 -> DecodeRows.q4Pair(base, pa, pb, xa, 0, blocks, ys, ya, yb, buf);
