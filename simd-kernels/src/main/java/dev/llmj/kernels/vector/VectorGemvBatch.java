@@ -101,7 +101,8 @@ public final class VectorGemvBatch implements GemvBatchKernels {
      * ({@link BatchTiles#r4v4}, activations from a float[] copy made once per call) and the remainder one by
      * one ({@link BatchTiles#r2v1}); a quarter running past the range repeats row from + i (the
      * same bits written twice). Q8_0/Q4_0 rows are first dequantized (w = d·q) into a per-thread
-     * 4-row panel that serves all b vectors; F32 rows are read in place.
+     * 4-row panel that serves all b vectors (at 512 bits with b ≥ 8 they are instead decoded in
+     * registers two rows at a time, see {@link #pairVectors}); F32 rows are read in place.
      *
      * <p>Why this shape (measured on a 2048×768 F32 matrix streamed from DRAM, b = 8, one thread):
      * a tile whose weight loads miss keeps only as many lines in flight as fit in the out-of-order
@@ -131,11 +132,14 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         return b >= G ? activations(xs, xOff, b * cols) : null;
     }
 
-    /** Rows [from, to) of ys = w·xs: {@link #decodeRange} for one vector, {@link #tileRange} for more. */
+    /**
+     * Rows [from, to) of ys = w·xs: {@link #decodeRange} for one vector and for Q4_0/Q8_0 rows
+     * against b ≥ 8 vectors at 512 bits (pairs decoded in registers), {@link #tileRange} otherwise.
+     */
     private static void rowRange(WeightMatrix wm, float[] xa, MemorySegment xs, long xOff, int b, MemorySegment ys,
             long yOff, int from, int to) {
-        if (b == 1) {
-            decodeRange(wm, xa, xs, xOff, 1, ys, yOff, from, to);
+        if (b == 1 || (wm.dtype() != DType.F32 && DecodeRows.PAIRED && b >= DecodeTiles.V)) {
+            decodeRange(wm, xa, xs, xOff, b, ys, yOff, from, to);
         } else {
             tileRange(wm, xa, xs, xOff, b, ys, yOff, from, to);
         }
@@ -173,16 +177,12 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         });
     }
 
-    /** Rows [from, to) for b ≥ 2 vectors (see {@link #tiled}). */
+    /** Rows [from, to) for b ≥ 2 vectors through the 4 × 4 tiles (see {@link #tiled}). */
     private static void tileRange(WeightMatrix wm, float[] xa, MemorySegment xs, long xOff, int b, MemorySegment ys,
             long yOff, int from, int to) {
         int cols = wm.cols();
         int rows = wm.rows();
         DType t = wm.dtype();
-        if (t != DType.F32 && DecodeRows.PAIRED && b >= DecodeTiles.V) {
-            decodeRange(wm, xa, xs, xOff, b, ys, yOff, from, to);
-            return;
-        }
         long xStride = 4L * cols;
         long yStride = 4L * rows;
         MemorySegment base = wm.base();
