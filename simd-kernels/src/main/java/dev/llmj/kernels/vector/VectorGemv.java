@@ -5,6 +5,7 @@ import static dev.llmj.kernels.VectorWidths.B_PER_F_PADDED;
 import static dev.llmj.kernels.VectorWidths.B_PER_F_USED;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
+import static dev.llmj.kernels.VectorWidths.I;
 
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
@@ -16,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -37,6 +39,10 @@ import jdk.incubator.vector.VectorOperators;
  *   (lo − 8)·x[j] + (hi − 8)·x[j+16] = lo·A + b'·B + C
  * </pre>
  * where every operand is a small multiple of 1/16: each lane is exact, as in {@code dotQ4_0}.
+ *
+ * <p>At 512 bits Q4_0 rows instead go two at a time through {@link #pairQ4_0}, which looks the
+ * nibbles' values up in a 16-lane table (as the decoder {@link DecodeRows} does) and needs neither
+ * the A/B/C lanes nor any conversion: the same lanes, the same bits, 1.3–1.5× the rate.
  */
 final class VectorGemv {
     private VectorGemv() {}
@@ -51,6 +57,10 @@ final class VectorGemv {
         MemorySegment xq = Scratch.get(Scratch.Slot.ACTIVATIONS_Q8, 34L * blocks);
         VectorQuantize.q8_0(x, xOff, xq, 0, cols);
         boolean q4 = wm.dtype() == DType.Q4_0;
+        if (q4 && DecodeRows.PAIRED) {
+            pairedQ4_0(executor, wm, xq, y, yOff);
+            return;
+        }
         long scales = 4L * cols;
         long abc = scales + 4L * blocks;
         MemorySegment xf = Scratch.get(Scratch.Slot.ROW, abc + (q4 ? 3L * 64 * blocks : 0));
@@ -83,6 +93,77 @@ final class VectorGemv {
                 y.set(LE.FLOAT, yOff + 4L * r, v);
             }
         });
+    }
+
+    // ---- Q4_0 at 512 bits: two rows at a time, nibbles by table lookup -----------------------------
+
+    /** Lanes i − 8 (i &lt; 16) as int bits: the table of a Q4_0 nibble's signed value. */
+    private static final IntVector NIBBLE_VALUES = DecodeRows.M8.reinterpretAsInts();
+
+    /** The calling thread's widened Q8_0 activations (values, then block scales); see {@link #pairedQ4_0}. */
+    private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * {@link #rowQ4_0}'s results, two rows per loop (as {@link VectorGemvBatch}'s single-vector
+     * decode: a thread's range cut in two halves read as two long streams, an odd middle row paired
+     * with itself). The activations' values and scales are widened into a float[] once per call on
+     * the calling thread (the tasks only read it; the executor's hand-off orders the writes before
+     * them): segment loads would carry bounds and liveness checks into the loop.
+     */
+    private static void pairedQ4_0(KernelExecutor executor, WeightMatrix wm, MemorySegment xq, MemorySegment y,
+            long yOff) {
+        int cols = wm.cols();
+        int blocks = cols / 32;
+        float[] xf = Scratch.floats(WIDENED, cols + blocks);
+        for (int blk = 0; blk < blocks; blk++) {
+            xf[cols + blk] = HalfFloats.f16ToFloat(xq.get(LE.SHORT, 34L * blk));
+            ByteVector q = ByteVector.fromMemorySegment(B_PER_F, xq, 34L * blk + 2, LITTLE);
+            ((FloatVector) q.castShape(F, 0)).intoArray(xf, 32 * blk);
+            q = ByteVector.fromMemorySegment(B_PER_F, xq, 34L * blk + 18, LITTLE);
+            ((FloatVector) q.castShape(F, 0)).intoArray(xf, 32 * blk + 16);
+        }
+        MemorySegment base = wm.base();
+        executor.reaching(base, y).parallelRanges(wm.rows(), 16, (from, to) -> {
+            float[] buf = new float[2 * L];
+            int h = (to - from + 1) / 2;
+            for (int i = 0; i < h; i++) {
+                int r0 = from + i;
+                int r1 = from + h + i < to ? from + h + i : r0;
+                pairQ4_0(base, wm.row(r0), wm.row(r1), xf, cols, blocks, buf);
+                y.set(LE.FLOAT, yOff + 4L * r0, buf[0]);
+                y.set(LE.FLOAT, yOff + 4L * r1, buf[1]);
+            }
+        });
+    }
+
+    /**
+     * Rows at byte offsets p and p1 × the widened Q8_0 activations; results to buf[0] and buf[1].
+     * Lane j of a block's sum is (lo_j − 8)·x[j] + (hi_j − 8)·x[j + 16], the nibbles' values looked
+     * up in {@link #NIBBLE_VALUES} by a lane permutation (no conversion): the same exact integer
+     * as {@link #rowQ4_0}'s lane (both are sums of two integer products below 2^24, so the order
+     * does not matter; a zero may differ in sign, which the scale fma into a never-negative-zero
+     * accumulator erases), then the same scale product, accumulator fma and lane sum.
+     */
+    private static void pairQ4_0(MemorySegment w, long p, long p1, float[] xf, int cols, int blocks, float[] buf) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = 18L * blk;
+            FloatVector xl = FloatVector.fromArray(F, xf, 32 * blk), xh = FloatVector.fromArray(F, xf, 32 * blk + 16);
+            float dx = xf[cols + blk];
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, p + o + 2, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, p1 + o + 2, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector s0 = q0.and(0x0F).selectFrom(NIBBLE_VALUES).reinterpretAsFloats().mul(xl);
+            FloatVector s1 = q1.and(0x0F).selectFrom(NIBBLE_VALUES).reinterpretAsFloats().mul(xl);
+            s0 = q0.lanewise(VectorOperators.LSHR, 4).selectFrom(NIBBLE_VALUES).reinterpretAsFloats().fma(xh, s0);
+            s1 = q1.lanewise(VectorOperators.LSHR, 4).selectFrom(NIBBLE_VALUES).reinterpretAsFloats().fma(xh, s1);
+            a0 = s0.fma(FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p + o)) * dx), a0);
+            a1 = s1.fma(FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE.SHORT, p1 + o)) * dx), a1);
+        }
+        a0.intoArray(buf, 0);
+        a1.intoArray(buf, L);
+        float y0 = Lanes.sum(buf, 0);
+        buf[1] = Lanes.sum(buf, L);
+        buf[0] = y0;
     }
 
     /*
