@@ -1,0 +1,148 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+import static dev.llmj.kernels.VectorWidths.I;
+
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.kernels.WeightMatrix;
+import dev.llmj.kernels.scalar.KQuants;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * GEMV for Q4_K weights at 512 bits (what decoding a Q4_K model runs, through
+ * {@code gemvBatchF32} → {@code gemv}): two rows per loop, each row's result bit for bit
+ * {@link VectorDot#dotQ4_K} of that row (the scalar twin is that dot per row, as for every other
+ * dtype's GEMV). Three things make it faster than a dot per row:
+ * <ul>
+ *   <li>the 16 values d·sc·q − dmin·m of a sub-block (q = 0..15) are one 16-lane table, built with
+ *       the same two roundings {@code dotQ4_K} applies per element (fl(fl(q·d1) − m1)), and each
+ *       nibble is looked up by a lane permutation: no int→float conversion, no product, no
+ *       subtraction per element;</li>
+ *   <li>two rows give the core two independent fma chains (one row's order is a single chain,
+ *       kept so the bits stay {@code dotQ4_K}'s) and share the activation loads;</li>
+ *   <li>the activations are read from a float[] copy (segment loads carry bounds and liveness
+ *       checks into the loop).</li>
+ * </ul>
+ * A thread's range is cut in two halves read as two long streams (see {@link VectorGemvBatch}'s
+ * single-vector decode); an odd middle row is paired with itself.
+ * <pre>
+ *   Q4_K block (144 bytes, 256 weights): [d: f16][dmin: f16][scales: 12 bytes, 8 × (6-bit sc, 6-bit m)]
+ *     [qs: 128 bytes; bytes 32i..32i+31 hold sub-block 2i (low nibbles) and 2i+1 (high nibbles)]
+ * </pre>
+ */
+final class KQuantGemv {
+    private KQuantGemv() {}
+
+    private static final int L = F_LANES;
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    /** Written for 16 float lanes (one 16-entry table per vector); other widths use the dot per row. */
+    static final boolean PAIRED = L == 16;
+
+    /** Lanes 0..15 as floats: the nibble values before a sub-block's scale and min. */
+    private static final FloatVector NIBBLES = FloatVector.fromArray(F, iota(), 0);
+
+    private static float[] iota() {
+        float[] a = new float[Math.max(16, L)];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    /** The calling thread's float[] copy of the activations (see the class comment). */
+    private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
+
+    static void q4k(KernelExecutor executor, WeightMatrix wm, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int cols = wm.cols();
+        int blocks = cols / 256;
+        // copied once per call on the calling thread; the tasks only read it (the executor's job
+        // hand-off orders the copy before them)
+        float[] xa = Scratch.floats(ACTIVATIONS, cols);
+        MemorySegment.copy(x, LE.FLOAT, xOff, xa, 0, cols);
+        MemorySegment base = wm.base();
+        executor.reaching(base, x, y).parallelRanges(wm.rows(), 16, (from, to) -> {
+            float[] buf = new float[2 * L];
+            float[] sm = new float[32]; // per block: both rows' d·sc and dmin·m
+            int h = (to - from + 1) / 2;
+            for (int i = 0; i < h; i++) {
+                int r0 = from + i;
+                int r1 = from + h + i < to ? from + h + i : r0;
+                q4kPair(base, wm.row(r0), wm.row(r1), xa, blocks, buf, sm);
+                y.set(LE.FLOAT, yOff + 4L * r0, buf[0]);
+                y.set(LE.FLOAT, yOff + 4L * r1, buf[1]);
+            }
+        });
+    }
+
+    /**
+     * Rows at byte offsets p and p1 × xa; results to buf[0] and buf[1]. Per sub-block pair i and
+     * chunk c (0, 16), as {@code dotQ4_K}: acc = fma(w[64i + c ..], x, acc) for the low nibbles,
+     * then the same for the high nibbles at 64i + 32 + c.
+     */
+    private static void q4kPair(MemorySegment w, long p, long p1, float[] xa, int blocks, float[] buf, float[] sm) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = 144L * blk;
+            scalesAndMins(w, p + o, sm, 0);
+            scalesAndMins(w, p1 + o, sm, 16);
+            int xb = 256 * blk;
+            for (int pair = 0; pair < 4; pair++) {
+                int j = 2 * pair;
+                IntVector lo0 = NIBBLES.mul(sm[j]).sub(sm[8 + j]).reinterpretAsInts();
+                IntVector hi0 = NIBBLES.mul(sm[j + 1]).sub(sm[9 + j]).reinterpretAsInts();
+                IntVector lo1 = NIBBLES.mul(sm[16 + j]).sub(sm[24 + j]).reinterpretAsInts();
+                IntVector hi1 = NIBBLES.mul(sm[17 + j]).sub(sm[25 + j]).reinterpretAsInts();
+                long q0 = p + o + 16 + 32L * pair;
+                long q1 = p1 + o + 16 + 32L * pair;
+                int xq = xb + 64 * pair;
+                for (int c = 0; c < 32; c += 16) {
+                    IntVector n0 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, q0 + c, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector n1 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, q1 + c, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    FloatVector xl = FloatVector.fromArray(F, xa, xq + c);
+                    FloatVector xh = FloatVector.fromArray(F, xa, xq + 32 + c);
+                    a0 = n0.and(0x0F).selectFrom(lo0).reinterpretAsFloats().fma(xl, a0);
+                    a1 = n1.and(0x0F).selectFrom(lo1).reinterpretAsFloats().fma(xl, a1);
+                    a0 = n0.lanewise(VectorOperators.LSHR, 4).selectFrom(hi0).reinterpretAsFloats().fma(xh, a0);
+                    a1 = n1.lanewise(VectorOperators.LSHR, 4).selectFrom(hi1).reinterpretAsFloats().fma(xh, a1);
+                }
+            }
+        }
+        a0.intoArray(buf, 0);
+        a1.intoArray(buf, L);
+        float y0 = Lanes.sum(buf, 0);
+        buf[1] = Lanes.sum(buf, L);
+        buf[0] = y0;
+    }
+
+    /**
+     * The block at {@code p}'s d·sc_j into out[o + j] and dmin·m_j into out[o + 8 + j] (j &lt; 8),
+     * the products {@code dotQ4_K} forms. The twelve packed bytes are read as one long and one int
+     * and unpacked in registers ({@link KQuants#q4kScale}'s rule): reading them byte by byte, 24
+     * checked segment loads per block, made the kernel 2.5× slower than the dot it replaces.
+     */
+    private static void scalesAndMins(MemorySegment w, long p, float[] out, int o) {
+        float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p));
+        float dmin = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 2));
+        long a = w.get(LE.LONG, p + 4); // bytes 0..7 of the scales
+        long b = w.get(LE.INT, p + 12) & 0xFFFFFFFFL; // bytes 8..11
+        for (int j = 0; j < 4; j++) {
+            long sj = a >>> (8 * j); // byte j
+            long sj4 = a >>> (8 * (j + 4)); // byte j + 4
+            long sj8 = b >>> (8 * j); // byte j + 8
+            out[o + j] = d * (int) (sj & 63);
+            out[o + 8 + j] = dmin * (int) (sj4 & 63);
+            out[o + 4 + j] = d * (int) ((sj8 & 0x0F) | ((sj >>> 6 & 3) << 4));
+            out[o + 12 + j] = dmin * (int) ((sj8 >>> 4 & 0x0F) | ((sj4 >>> 6 & 3) << 4));
+        }
+    }
+}
