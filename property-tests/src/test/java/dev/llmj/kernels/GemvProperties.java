@@ -60,17 +60,17 @@ class GemvProperties {
     /**
      * For Q8_0/Q4_0 weights gemv quantizes x to Q8_0 once and each y[r] is then exactly the
      * quantized dot of row r with it: per block an exact integer sum, one scale product, one
-     * accumulator fma per lane, the fixed lane fold. For Q4_K each y[r] is the dot of row r with x.
-     * So every row must equal the same implementation's {@code dotQ8_0}/{@code dotQ4_0}/{@code dotQ4_K}
+     * accumulator fma per lane, the fixed lane fold. For Q4_K/Q6_K each y[r] is the dot of row r with x.
+     * So every row must equal the same implementation's {@code dotQ8_0}/{@code dotQ4_0}/{@code dotQ4_K}/{@code dotQ6_K}
      * bit for bit, whichever row kernel (one row, or two rows per loop at 512 bits: odd row counts
      * pair the middle row with itself) and thread computed it.
      */
     @Property(tries = 300)
-    void quantizedGemvRowsEqualTheirDotBitForBit(@ForAll @IntRange(max = 2) int typeIndex,
+    void quantizedGemvRowsEqualTheirDotBitForBit(@ForAll @IntRange(max = 3) int typeIndex,
             @ForAll @IntRange(min = 1, max = 45) int rows, @ForAll @IntRange(min = 1, max = 9) int blocks,
             @ForAll @IntRange(max = 9) int wOff, @ForAll @IntRange(max = 9) int xOff, @ForAll long seed) {
-        DType t = new DType[] {DType.Q8_0, DType.Q4_0, DType.Q4_K}[typeIndex];
-        int cols = t == DType.Q4_K ? 256 * Math.min(blocks, 4) : 32 * blocks;
+        DType t = new DType[] {DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K}[typeIndex];
+        int cols = t.blockSize() == 256 ? 256 * Math.min(blocks, 4) : 32 * blocks;
         Random r = new Random(seed);
         try (Arena arena = Arena.ofShared()) {
             Tensor w = TestData.shifted(arena, TestData.randomWeights(arena, r, t, rows, cols), wOff);
@@ -86,7 +86,8 @@ class GemvProperties {
                     float dot = switch (t) {
                         case Q8_0 -> k.dotQ8_0(w.base(), row, xq, 0, cols);
                         case Q4_0 -> k.dotQ4_0(w.base(), row, xq, 0, cols);
-                        default -> k.dotQ4_K(w.base(), row, xs, xOff, cols);
+                        case Q4_K -> k.dotQ4_K(w.base(), row, xs, xOff, cols);
+                        default -> k.dotQ6_K(w.base(), row, xs, xOff, cols);
                     };
                     float got = y.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
                     assertEquals(Float.floatToRawIntBits(dot), Float.floatToRawIntBits(got),

@@ -79,4 +79,28 @@ class SteadyStateAllocationTest {
             }
         }
     }
+
+    /**
+     * The quantized GEMV row kernels (two rows per loop at 512 bits: Q4_0 in {@code VectorGemv},
+     * Q4_K/Q6_K in {@code KQuantGemv}) allocate only their per-call scratch (lane-sum and scale
+     * arrays, the range task: 0.3 KB measured for Q4_0), not boxed vectors: boxing would cost several vectors per block,
+     * here 32 row pairs × 16 blocks (Q4_0) or × 2 super-blocks of 16 chunks (K-quants), tens of KB
+     * per call.
+     */
+    @Test
+    void quantizedGemvRowKernelsDoNotBox() {
+        int rows = 64, cols = 512;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * cols, 64);
+            MemorySegment y = arena.allocate(4L * rows, 64);
+            for (int i = 0; i < cols; i++) {
+                x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (i % 11) * 0.125f - 0.5f);
+            }
+            for (DType t : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q4_K, DType.Q6_K}) {
+                MemorySegment w = arena.allocate(t.byteSize(cols) * rows, 64); // zero bytes: valid blocks of scale 0
+                Tensor wt = Tensor.wrap(w, 0, t, rows, cols);
+                SteadyAllocation.assertUnder("gemv " + t, 4L * 1024 * SteadyAllocation.CALLS, () -> k.gemv(wt, x, 0, y, 0));
+            }
+        }
+    }
 }

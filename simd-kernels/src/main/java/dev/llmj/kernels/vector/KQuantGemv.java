@@ -9,6 +9,7 @@ import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
 import dev.llmj.kernels.WeightMatrix;
 import dev.llmj.kernels.scalar.KQuants;
+import dev.llmj.tensor.DType;
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
@@ -62,9 +63,11 @@ final class KQuantGemv {
     /** The calling thread's float[] copy of the activations (see the class comment). */
     private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
 
-    static void q4k(KernelExecutor executor, WeightMatrix wm, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+    /** y = w·x for Q4_K or Q6_K rows ({@link #PAIRED} only), each row bit for bit its vector dot. */
+    static void gemv(KernelExecutor executor, WeightMatrix wm, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         int cols = wm.cols();
         int blocks = cols / 256;
+        boolean q4 = wm.dtype() == DType.Q4_K;
         // copied once per call on the calling thread; the tasks only read it (the executor's job
         // hand-off orders the copy before them)
         float[] xa = Scratch.floats(ACTIVATIONS, cols);
@@ -72,12 +75,16 @@ final class KQuantGemv {
         MemorySegment base = wm.base();
         executor.reaching(base, x, y).parallelRanges(wm.rows(), 16, (from, to) -> {
             float[] buf = new float[2 * L];
-            float[] sm = new float[32]; // per block: both rows' d·sc and dmin·m
+            float[] sm = new float[32]; // per block, both rows' scale products (and Q4_K's mins)
             int h = (to - from + 1) / 2;
             for (int i = 0; i < h; i++) {
                 int r0 = from + i;
                 int r1 = from + h + i < to ? from + h + i : r0;
-                q4kPair(base, wm.row(r0), wm.row(r1), xa, blocks, buf, sm);
+                if (q4) {
+                    q4kPair(base, wm.row(r0), wm.row(r1), xa, blocks, buf, sm);
+                } else {
+                    q6kPair(base, wm.row(r0), wm.row(r1), xa, blocks, buf, sm);
+                }
                 y.set(LE.FLOAT, yOff + 4L * r0, buf[0]);
                 y.set(LE.FLOAT, yOff + 4L * r1, buf[1]);
             }
@@ -143,6 +150,62 @@ final class KQuantGemv {
             out[o + 8 + j] = dmin * (int) (sj4 & 63);
             out[o + 4 + j] = d * (int) ((sj8 & 0x0F) | ((sj >>> 6 & 3) << 4));
             out[o + 12 + j] = dmin * (int) ((sj8 >>> 4 & 0x0F) | ((sj4 >>> 6 & 3) << 4));
+        }
+    }
+
+    // ---- Q6_K -----------------------------------------------------------------------------------
+
+    /**
+     * As {@link #q4kPair} for Q6_K rows, with {@link VectorDot#dotQ6_K}'s arithmetic and order
+     * (per half h, chunk l and group g: q = low | high &lt;&lt; 4, minus 32, to float, times d·scale,
+     * one fma); the 16 scale products of a block are formed once per row from two long loads.
+     * Bytes are zero-extended and shifted logically where the dot sign-extends and shifts
+     * arithmetically: after the masks the bits are the same.
+     */
+    private static void q6kPair(MemorySegment w, long p, long p1, float[] xa, int blocks, float[] buf, float[] sm) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = 210L * blk;
+            scales6(w, p + o, sm, 0);
+            scales6(w, p1 + o, sm, 16);
+            int xb = 256 * blk;
+            for (int h = 0; h < 2; h++) {
+                long ql0 = p + o + 64L * h, ql1 = p1 + o + 64L * h;
+                long qh0 = p + o + 128 + 32L * h, qh1 = p1 + o + 128 + 32L * h;
+                int xh = xb + 128 * h;
+                for (int l = 0; l < 32; l += 16) {
+                    IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh0 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh1 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    for (int g = 0; g < 4; g++) {
+                        int lowAt = l + 32 * (g & 1);
+                        int shift = 4 * (g >> 1);
+                        IntVector low0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql0 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
+                        IntVector low1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
+                        IntVector q0 = low0.or(high0.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                        IntVector q1 = low1.or(high1.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                        int s = 8 * h + l / 16 + 2 * g;
+                        FloatVector xv = FloatVector.fromArray(F, xa, xh + l + 32 * g);
+                        a0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0)).mul(sm[s]).fma(xv, a0);
+                        a1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(sm[16 + s]).fma(xv, a1);
+                    }
+                }
+            }
+        }
+        a0.intoArray(buf, 0);
+        a1.intoArray(buf, L);
+        float y0 = Lanes.sum(buf, 0);
+        buf[1] = Lanes.sum(buf, L);
+        buf[0] = y0;
+    }
+
+    /** The Q6_K block at {@code p}'s d·scale_i (int8 scales at p + 192, d at p + 208) into out[o + i], i &lt; 16. */
+    private static void scales6(MemorySegment w, long p, float[] out, int o) {
+        float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 208));
+        long a = w.get(LE.LONG, p + 192);
+        long b = w.get(LE.LONG, p + 200);
+        for (int i = 0; i < 8; i++) {
+            out[o + i] = d * (byte) (a >>> (8 * i));
+            out[o + 8 + i] = d * (byte) (b >>> (8 * i));
         }
     }
 }

@@ -26,8 +26,8 @@ final class VectorMatrix implements MatrixKernels {
         WeightMatrix wm = WeightMatrix.of(w);
         if (wm.dtype() == DType.Q8_0 || wm.dtype() == DType.Q4_0) {
             VectorGemv.quantized(executor, wm, x, xOff, y, yOff);
-        } else if (wm.dtype() == DType.Q4_K && KQuantGemv.PAIRED) {
-            KQuantGemv.q4k(executor, wm, x, xOff, y, yOff);
+        } else if ((wm.dtype() == DType.Q4_K || wm.dtype() == DType.Q6_K) && KQuantGemv.PAIRED) {
+            KQuantGemv.gemv(executor, wm, x, xOff, y, yOff);
         } else {
             ScalarMatrix.gemvRows(dot, executor, wm, x, xOff, y, yOff);
         }
