@@ -126,9 +126,7 @@ final class KQuantGemv {
         }
         a0.intoArray(buf, 0);
         a1.intoArray(buf, L);
-        float y0 = Lanes.sum(buf, 0);
-        buf[1] = Lanes.sum(buf, L);
-        buf[0] = y0;
+        Lanes.sumPair(buf);
     }
 
     /**
@@ -193,9 +191,7 @@ final class KQuantGemv {
         }
         a0.intoArray(buf, 0);
         a1.intoArray(buf, L);
-        float y0 = Lanes.sum(buf, 0);
-        buf[1] = Lanes.sum(buf, L);
-        buf[0] = y0;
+        Lanes.sumPair(buf);
     }
 
     /** The Q6_K block at {@code p}'s d·scale_i (int8 scales at p + 192, d at p + 208) into out[o + i], i &lt; 16. */

@@ -55,6 +55,16 @@ public final class Lanes {
         return v.lane(0);
     }
 
+    /**
+     * {@code sum(buf, 0)} into buf[0] and {@code sum(buf, L)} into buf[1]: the two accumulators a
+     * two-row kernel spilled to buf[0 .. 2L).
+     */
+    public static void sumPair(float[] buf) {
+        float first = sum(buf, 0);
+        buf[1] = sum(buf, F_LANES);
+        buf[0] = first;
+    }
+
     // ---- sixteen sums at once, same tree -------------------------------------------------------
 
     /*

@@ -161,9 +161,7 @@ final class VectorGemv {
         }
         a0.intoArray(buf, 0);
         a1.intoArray(buf, L);
-        float y0 = Lanes.sum(buf, 0);
-        buf[1] = Lanes.sum(buf, L);
-        buf[0] = y0;
+        Lanes.sumPair(buf);
     }
 
     /*
