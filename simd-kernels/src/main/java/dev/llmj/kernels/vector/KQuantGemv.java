@@ -63,46 +63,58 @@ final class KQuantGemv {
     /** The calling thread's float[] copy of the activations (see the class comment). */
     private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** y = w·x for Q4_K or Q6_K rows ({@link #PAIRED} only), each row bit for bit its vector dot. */
-    static void gemv(KernelExecutor executor, WeightMatrix wm, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+    /**
+     * ys[v] = w·xs[v] for b vectors of Q4_K or Q6_K rows ({@link #PAIRED} only; the layout of
+     * {@code gemvBatch}: vector v at xOff + 4·v·cols, its outputs at yOff + 4·v·rows), each result
+     * bit for bit the vector dot of its row and vector. Each pair of rows is read from memory once
+     * for all b vectors (the later vectors find its bytes in L1), so a batch of sequences shares one
+     * pass over the weights; one vector is plain GEMV.
+     */
+    static void gemvBatch(KernelExecutor executor, WeightMatrix wm, MemorySegment xs, long xOff, int b,
+            MemorySegment ys, long yOff) {
         int cols = wm.cols();
+        int rows = wm.rows();
         int blocks = cols / 256;
         boolean q4 = wm.dtype() == DType.Q4_K;
         // copied once per call on the calling thread; the tasks only read it (the executor's job
         // hand-off orders the copy before them)
-        float[] xa = Scratch.floats(ACTIVATIONS, cols);
-        MemorySegment.copy(x, LE.FLOAT, xOff, xa, 0, cols);
+        float[] xa = Scratch.floats(ACTIVATIONS, b * cols);
+        MemorySegment.copy(xs, LE.FLOAT, xOff, xa, 0, b * cols);
         MemorySegment base = wm.base();
-        executor.reaching(base, x, y).parallelRanges(wm.rows(), 16, (from, to) -> {
+        executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             float[] buf = new float[2 * L];
             float[] sm = new float[32]; // per block, both rows' scale products (and Q4_K's mins)
             int h = (to - from + 1) / 2;
             for (int i = 0; i < h; i++) {
                 int r0 = from + i;
                 int r1 = from + h + i < to ? from + h + i : r0;
-                if (q4) {
-                    q4kPair(base, wm.row(r0), wm.row(r1), xa, blocks, buf, sm);
-                } else {
-                    q6kPair(base, wm.row(r0), wm.row(r1), xa, blocks, buf, sm);
+                for (int v = 0; v < b; v++) {
+                    if (q4) {
+                        q4kPair(base, wm.row(r0), wm.row(r1), xa, v * cols, blocks, buf, sm);
+                    } else {
+                        q6kPair(base, wm.row(r0), wm.row(r1), xa, v * cols, blocks, buf, sm);
+                    }
+                    long yv = yOff + 4L * v * rows;
+                    ys.set(LE.FLOAT, yv + 4L * r0, buf[0]);
+                    ys.set(LE.FLOAT, yv + 4L * r1, buf[1]);
                 }
-                y.set(LE.FLOAT, yOff + 4L * r0, buf[0]);
-                y.set(LE.FLOAT, yOff + 4L * r1, buf[1]);
             }
         });
     }
 
     /**
-     * Rows at byte offsets p and p1 × xa; results to buf[0] and buf[1]. Per sub-block pair i and
+     * Rows at byte offsets p and p1 × the vector at xa[x0..]; results to buf[0] and buf[1]. Per sub-block pair i and
      * chunk c (0, 16), as {@code dotQ4_K}: acc = fma(w[64i + c ..], x, acc) for the low nibbles,
      * then the same for the high nibbles at 64i + 32 + c.
      */
-    private static void q4kPair(MemorySegment w, long p, long p1, float[] xa, int blocks, float[] buf, float[] sm) {
+    private static void q4kPair(MemorySegment w, long p, long p1, float[] xa, int x0, int blocks, float[] buf,
+            float[] sm) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 144L * blk;
             scalesAndMins(w, p + o, sm, 0);
             scalesAndMins(w, p1 + o, sm, 16);
-            int xb = 256 * blk;
+            int xb = x0 + 256 * blk;
             for (int pair = 0; pair < 4; pair++) {
                 int j = 2 * pair;
                 IntVector lo0 = NIBBLES.mul(sm[j]).sub(sm[8 + j]).reinterpretAsInts();
@@ -160,13 +172,14 @@ final class KQuantGemv {
      * Bytes are zero-extended and shifted logically where the dot sign-extends and shifts
      * arithmetically: after the masks the bits are the same.
      */
-    private static void q6kPair(MemorySegment w, long p, long p1, float[] xa, int blocks, float[] buf, float[] sm) {
+    private static void q6kPair(MemorySegment w, long p, long p1, float[] xa, int x0, int blocks, float[] buf,
+            float[] sm) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 210L * blk;
             scales6(w, p + o, sm, 0);
             scales6(w, p1 + o, sm, 16);
-            int xb = 256 * blk;
+            int xb = x0 + 256 * blk;
             for (int h = 0; h < 2; h++) {
                 long ql0 = p + o + 64L * h, ql1 = p1 + o + 64L * h;
                 long qh0 = p + o + 128 + 32L * h, qh1 = p1 + o + 128 + 32L * h;

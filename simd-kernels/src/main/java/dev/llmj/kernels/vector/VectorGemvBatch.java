@@ -42,7 +42,8 @@ import java.nio.ByteOrder;
  * The lanes are summed in one fixed order ({@link Lanes#sum}) instead of
  * {@code reduceLanes}, whose order differs between interpreted and compiled code: so a vector's
  * result is bit-identical whatever the batch size and whichever kernel variant (x4 or x1) and JIT
- * tier ran it. Other dtypes run one {@code gemv} per vector.
+ * tier ran it. Q4_K/Q6_K at 512 bits run {@link KQuantGemv#gemvBatch} (each pair of rows read once
+ * for all vectors, every result its row's vector dot); other dtypes run one {@code gemv} per vector.
  *
  * <pre>
  *   per-vector scratch (Q8_0/Q4_0), stride = 4·cols + 4·blocks (+ 192·blocks for Q4_0):
@@ -71,11 +72,21 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         switch (wm.dtype()) {
             case F32 -> f32(wm, xs, xOff, b, ys, yOff);
             case Q8_0, Q4_0 -> quantized(wm, xs, xOff, b, ys, yOff);
-            default -> {
-                for (int v = 0; v < b; v++) {
-                    matrix.gemv(w, xs, xOff + 4L * v * cols, ys, yOff + 4L * v * rows);
+            case Q4_K, Q6_K -> {
+                if (KQuantGemv.PAIRED) {
+                    KQuantGemv.gemvBatch(executor, wm, xs, xOff, b, ys, yOff);
+                } else {
+                    gemvEach(w, xs, xOff, b, ys, yOff, cols, rows);
                 }
             }
+            default -> gemvEach(w, xs, xOff, b, ys, yOff, cols, rows);
+        }
+    }
+
+    /** One {@code gemv} per vector. */
+    private void gemvEach(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff, int cols, int rows) {
+        for (int v = 0; v < b; v++) {
+            matrix.gemv(w, xs, xOff + 4L * v * cols, ys, yOff + 4L * v * rows);
         }
     }
 

@@ -27,7 +27,7 @@ final class VectorMatrix implements MatrixKernels {
         if (wm.dtype() == DType.Q8_0 || wm.dtype() == DType.Q4_0) {
             VectorGemv.quantized(executor, wm, x, xOff, y, yOff);
         } else if ((wm.dtype() == DType.Q4_K || wm.dtype() == DType.Q6_K) && KQuantGemv.PAIRED) {
-            KQuantGemv.gemv(executor, wm, x, xOff, y, yOff);
+            KQuantGemv.gemvBatch(executor, wm, x, xOff, 1, y, yOff);
         } else {
             ScalarMatrix.gemvRows(dot, executor, wm, x, xOff, y, yOff);
         }
