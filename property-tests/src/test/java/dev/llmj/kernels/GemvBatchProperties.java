@@ -15,10 +15,8 @@ import net.jqwik.api.constraints.IntRange;
  * Batched GEMV, for each implementation (the vector kernels and their scalar twin) and every
  * decodable dtype: each vector of a batch is bit for bit the same call with that vector alone (so
  * batched decoding gives each sequence the very logits, hence greedy tokens, it gets alone; for the
- * vector kernels this holds for F32, Q8_0 and Q4_0, which have batched kernels with a fixed-order
- * lane sum, and for Q4_K and Q6_K, whose every result is its row's vector dot with the fixed lane
- * fold, while the half-float dtypes fall back to gemv per vector, equal up to the JIT's lane
- * order), and
+ * vector kernels F32, Q8_0 and Q4_0 have batched kernels with a fixed-order lane sum, and every
+ * F16, BF16, Q4_K and Q6_K result is its row's vector dot, with the fixed lane fold), and
  * equals single-vector {@code gemv}: bit for bit for the scalar twin, and for the vector kernels
  * up to the order of the final sum over at most 16 lanes (gemv's reduceLanes order is the JIT's).
  * Batch sizes cover whole groups of four vectors and remainders; column counts cover the 4L main
@@ -60,16 +58,8 @@ class GemvBatchProperties {
                         float batched = ys.get(dev.llmj.tensor.LE.FLOAT, 8 + 4L * ((long) v * rows + i));
                         float gemv = g1.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
                         String where = k + " " + t + " " + rows + "×" + cols + " b=" + b + ": vector " + v + " row " + i;
-                        if (!k.isVector() || t == DType.F32 || t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K
-                                || t == DType.Q6_K) {
-                            assertEquals(Float.floatToRawIntBits(single), Float.floatToRawIntBits(batched),
-                                    where + " single " + single + " batched " + batched);
-                        } else {
-                            // other dtypes run the vector gemv per vector, whose reduceLanes order is the JIT
-                            // tier's: equal up to that order (same bound as below)
-                            double[] r0 = TestData.dotAndMagnitude(java.util.Arrays.copyOfRange(wf, i * cols, (i + 1) * cols), xv);
-                            assertEquals(single, batched, 16 * TestData.EPS * r0[1] * 1.01 + Float.MIN_NORMAL, where);
-                        }
+                        assertEquals(Float.floatToRawIntBits(single), Float.floatToRawIntBits(batched),
+                                where + " single " + single + " batched " + batched);
                         if (!k.isVector()) {
                             assertEquals(Float.floatToRawIntBits(gemv), Float.floatToRawIntBits(batched), where + " vs gemv");
                         } else {

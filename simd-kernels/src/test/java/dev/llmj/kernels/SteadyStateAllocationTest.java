@@ -82,7 +82,7 @@ class SteadyStateAllocationTest {
 
     /**
      * The quantized GEMV row kernels (two rows per loop at 512 bits: Q4_0 in {@code VectorGemv},
-     * Q4_K/Q6_K in {@code KQuantGemv}) allocate only their per-call scratch (lane-sum and scale
+     * Q4_K/Q6_K in {@code KQuantGemv}, F16/BF16 in {@code HalfGemv}) allocate only their per-call scratch (lane-sum and scale
      * arrays, the range task: 0.3 KB measured for Q4_0), not boxed vectors: boxing would cost several vectors per block,
      * here 32 row pairs × 16 blocks (Q4_0) or × 2 super-blocks of 16 chunks (K-quants), tens of KB
      * per call.
@@ -96,7 +96,7 @@ class SteadyStateAllocationTest {
             for (int i = 0; i < cols; i++) {
                 x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (i % 11) * 0.125f - 0.5f);
             }
-            for (DType t : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q4_K, DType.Q6_K}) {
+            for (DType t : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q4_K, DType.Q6_K, DType.F16, DType.BF16}) {
                 MemorySegment w = arena.allocate(t.byteSize(cols) * rows, 64); // zero bytes: valid blocks of scale 0
                 Tensor wt = Tensor.wrap(w, 0, t, rows, cols);
                 SteadyAllocation.assertUnder("gemv " + t, 4L * 1024 * SteadyAllocation.CALLS, () -> k.gemv(wt, x, 0, y, 0));

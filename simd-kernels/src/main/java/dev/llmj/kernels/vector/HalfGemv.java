@@ -1,0 +1,139 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+import static dev.llmj.kernels.VectorWidths.I;
+import static dev.llmj.kernels.VectorWidths.S_PER_F;
+
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.kernels.WeightMatrix;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * GEMV and batched GEMV for F16 and BF16 weights (what decoding an F16 or BF16 model runs). Each
+ * pair of rows is widened to floats once into a per-thread float[] ({@link #widen}) and then dotted
+ * with every vector of the batch ({@link #pairDot}), each result bit for bit
+ * {@link VectorDot#dotF16}/{@link VectorDot#dotBf16} of its row and vector: the same floats in the
+ * same order (two accumulators over 2L-wide steps, one L step, the fixed lane fold, a scalar fma
+ * tail). A thread's range is cut in two halves read as two long streams (an odd middle row paired
+ * with itself); in a batch the later vectors find the widened pair in L1, so batched sequences
+ * share one pass over the weights and one widening instead of one each.
+ */
+final class HalfGemv {
+    private HalfGemv() {}
+
+    private static final int L = F_LANES;
+
+    /** The calling thread's float[] copy of the activations. */
+    private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Per-thread: the two rows of a pair widened to floats. */
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** ys[v] = w·xs[v] (the {@code gemvBatch} layout) for F16 or BF16 rows. */
+    static void gemvBatch(KernelExecutor executor, WeightMatrix wm, MemorySegment xs, long xOff, int b,
+            MemorySegment ys, long yOff) {
+        int cols = wm.cols();
+        int rows = wm.rows();
+        boolean f16 = wm.dtype() == DType.F16;
+        // copied once per call on the calling thread; the tasks only read it (the executor's job
+        // hand-off orders the copy before them)
+        float[] xa = Scratch.floats(ACTIVATIONS, b * cols);
+        MemorySegment.copy(xs, LE.FLOAT, xOff, xa, 0, b * cols);
+        MemorySegment base = wm.base();
+        executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
+            float[] buf = new float[2 * L];
+            float[] pair = Scratch.floats(ROWS, 2 * cols);
+            int h = (to - from + 1) / 2;
+            for (int i = 0; i < h; i++) {
+                int r0 = from + i;
+                int r1 = from + h + i < to ? from + h + i : r0;
+                widen(f16, base, wm.row(r0), cols, pair, 0);
+                widen(f16, base, wm.row(r1), cols, pair, cols);
+                for (int v = 0; v < b; v++) {
+                    pairDot(pair, cols, xa, v * cols, buf);
+                    long yv = yOff + 4L * v * rows;
+                    ys.set(LE.FLOAT, yv + 4L * r0, buf[0]);
+                    ys.set(LE.FLOAT, yv + 4L * r1, buf[1]);
+                }
+            }
+        });
+    }
+
+    private static final float REBIAS = 0x1p112f;
+
+    /**
+     * n half floats at byte offset p of w into out[o .. o + n), each the float the dot uses: L at
+     * a time by {@link HalfVectors}' arithmetic (binary16: e and m moved 13 bits up, times 2^112,
+     * e = 31 to the float's all-ones exponent; bfloat16: 16 bits up) below F.loopBound(n), the
+     * scalar conversion above, exactly where {@link VectorDot#dotF16} switches. Written out here,
+     * not called, because a vector returned from a call C2 does not inline is boxed (measured:
+     * 49 KB per 64 × 512 GEMV through {@link HalfVectors#f16}).
+     */
+    private static void widen(boolean f16, MemorySegment w, long p, int n, float[] out, int o) {
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S_PER_F, w, p + 2L * i, ByteOrder.LITTLE_ENDIAN).castShape(I, 0);
+            if (!f16) {
+                h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out, o + i);
+                continue;
+            }
+            IntVector bits = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+            FloatVector finite = bits.reinterpretAsFloats().mul(REBIAS);
+            VectorMask<Integer> special = h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00);
+            if (special.anyTrue()) {
+                finite.reinterpretAsInts().blend(bits.or(0x7F800000), special).reinterpretAsFloats().intoArray(out, o + i);
+            } else {
+                finite.intoArray(out, o + i);
+            }
+        }
+        for (; i < n; i++) {
+            short s = w.get(LE.SHORT, p + 2L * i);
+            out[o + i] = f16 ? HalfFloats.f16ToFloat(s) : HalfFloats.bf16ToFloat(s);
+        }
+    }
+
+    /**
+     * The widened rows pair[0 .. n) and pair[n .. 2n) × xa[x0 .. x0 + n); results to buf[0] and
+     * buf[1], in {@link VectorDot#dotF16}'s order: two accumulators over 2L-wide steps, one L step
+     * into the first, their sum folded by {@link Lanes#sum}, then a scalar fma tail.
+     */
+    private static void pairDot(float[] pair, int n, float[] xa, int x0, float[] buf) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, c0 = a0, c1 = a0;
+        int i = 0;
+        int upper2 = n - n % (2 * L);
+        for (; i < upper2; i += 2 * L) {
+            FloatVector x = FloatVector.fromArray(F, xa, x0 + i);
+            FloatVector xn = FloatVector.fromArray(F, xa, x0 + i + L);
+            a0 = FloatVector.fromArray(F, pair, i).fma(x, a0);
+            c0 = FloatVector.fromArray(F, pair, n + i).fma(x, c0);
+            a1 = FloatVector.fromArray(F, pair, i + L).fma(xn, a1);
+            c1 = FloatVector.fromArray(F, pair, n + i + L).fma(xn, c1);
+        }
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector x = FloatVector.fromArray(F, xa, x0 + i);
+            a0 = FloatVector.fromArray(F, pair, i).fma(x, a0);
+            c0 = FloatVector.fromArray(F, pair, n + i).fma(x, c0);
+        }
+        a0.add(a1).intoArray(buf, 0);
+        c0.add(c1).intoArray(buf, L);
+        Lanes.sumPair(buf);
+        for (int k = i; k < n; k++) {
+            float x = xa[x0 + k];
+            buf[0] = Math.fma(pair[k], x, buf[0]);
+            buf[1] = Math.fma(pair[n + k], x, buf[1]);
+        }
+    }
+}
