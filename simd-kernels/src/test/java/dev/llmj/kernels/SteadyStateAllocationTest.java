@@ -57,7 +57,7 @@ class SteadyStateAllocationTest {
 
     /**
      * The batched decoding tiles (b = 8: {@code DecodeTiles} for Q4_0/Q8_0 at 512 bits, the 4 × 4
-     * tiles elsewhere) allocate only their small per-call scratch (an accumulator array, about
+     * tiles elsewhere; the shared-pass row kernels of {@code HalfGemv} and {@code KQuantGemv}) allocate only their small per-call scratch (an accumulator array, about
      * 1.26 KB measured), not boxed vectors: a boxed tile allocates per block, here 64 rows × 8 blocks ×
      * 16 accumulators of ≥ 48 bytes, over 190 KB per call.
      */
@@ -70,8 +70,8 @@ class SteadyStateAllocationTest {
             for (int i = 0; i < b * cols; i++) {
                 xs.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (i % 11) * 0.125f - 0.5f);
             }
-            for (DType t : new DType[] {DType.Q4_0, DType.Q8_0}) {
-                long rowBytes = (long) cols / 32 * (t == DType.Q4_0 ? 18 : 34);
+            for (DType t : new DType[] {DType.Q4_0, DType.Q8_0, DType.F16, DType.BF16, DType.Q4_K, DType.Q6_K}) {
+                long rowBytes = t.byteSize(cols);
                 MemorySegment w = arena.allocate(rowBytes * rows, 64);   // zero bytes: valid blocks of scale 0
                 Tensor wt = Tensor.wrap(w, 0, t, rows, cols);
                 SteadyAllocation.assertUnder("gemvBatchF32 " + t + " b=" + b, 4L * 1024 * SteadyAllocation.CALLS,
