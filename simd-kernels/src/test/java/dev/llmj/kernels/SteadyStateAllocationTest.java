@@ -82,7 +82,7 @@ class SteadyStateAllocationTest {
 
     /**
      * The quantized GEMV row kernels (two rows per loop at 512 bits: Q4_0 in {@code VectorGemv},
-     * Q4_K/Q6_K in {@code KQuantGemv}, F16/BF16 in {@code HalfGemv}) allocate only their per-call scratch (lane-sum and scale
+     * Q4_K/Q6_K in {@code KQuantGemv}; F16/BF16 run the dot per row) allocate only their per-call scratch (lane-sum and scale
      * arrays, the range task: 0.3 KB measured for Q4_0), not boxed vectors: boxing would cost several vectors per block,
      * here 32 row pairs × 16 blocks (Q4_0) or × 2 super-blocks of 16 chunks (K-quants), tens of KB
      * per call.

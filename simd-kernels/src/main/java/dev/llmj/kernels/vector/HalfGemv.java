@@ -8,7 +8,6 @@ import static dev.llmj.kernels.VectorWidths.S_PER_F;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
 import dev.llmj.kernels.WeightMatrix;
-import dev.llmj.tensor.DType;
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
@@ -20,19 +19,25 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * GEMV and batched GEMV for F16 and BF16 weights (what decoding an F16 or BF16 model runs). Each
- * pair of rows is widened to floats once into a per-thread float[] ({@link #widen}) and then dotted
- * with every vector of the batch ({@link #pairDot}), each result bit for bit
- * {@link VectorDot#dotF16}/{@link VectorDot#dotBf16} of its row and vector: the same floats in the
- * same order (two accumulators over 2L-wide steps, one L step, the fixed lane fold, a scalar fma
- * tail). A thread's range is cut in two halves read as two long streams (an odd middle row paired
- * with itself); in a batch the later vectors find the widened pair in L1, so batched sequences
- * share one pass over the weights and one widening instead of one each.
+ * Batched GEMV for F16 weights (what decoding several sequences of an F16 model runs). Each pair of
+ * rows is widened to floats once into a per-thread float[] ({@link #widen}) and then dotted with
+ * every vector of the batch ({@link #pairDot}), each result bit for bit {@link VectorDot#dotF16} of
+ * its row and vector: the same floats in the same order (two accumulators over 2L-wide steps, one
+ * L step, the fixed lane fold, a scalar fma tail). A thread's range is cut in two halves read as two
+ * long streams (an odd middle row paired with itself); the later vectors find the widened pair in
+ * L1, so the sequences share one pass over the weights and one widening.
+ *
+ * <p>Measured on an 8192 × 4096 F16 matrix, one thread, ms per vector: dot per row per vector 3.8
+ * (b = 1), 5.8 (b = 2, 4, 8: each vector streams the weights again); here 6.3 (b = 2), 4.0 (b = 4),
+ * 3.0 (b = 8). Hence {@link #MIN_BATCH}. BF16 stays with the dot per row: its widening is one
+ * shift, so the copy costs more than it saves (b = 2: 5.3 against 3.3; b = 8: 2.8 against 3.2).
  */
 final class HalfGemv {
     private HalfGemv() {}
 
     private static final int L = F_LANES;
+    /** Fewest vectors for which the shared widening pays (see the class comment). */
+    static final int MIN_BATCH = 4;
 
     /** The calling thread's float[] copy of the activations. */
     private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
@@ -40,12 +45,11 @@ final class HalfGemv {
     /** Per-thread: the two rows of a pair widened to floats. */
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** ys[v] = w·xs[v] (the {@code gemvBatch} layout) for F16 or BF16 rows. */
+    /** ys[v] = w·xs[v] (the {@code gemvBatch} layout) for F16 rows. */
     static void gemvBatch(KernelExecutor executor, WeightMatrix wm, MemorySegment xs, long xOff, int b,
             MemorySegment ys, long yOff) {
         int cols = wm.cols();
         int rows = wm.rows();
-        boolean f16 = wm.dtype() == DType.F16;
         // copied once per call on the calling thread; the tasks only read it (the executor's job
         // hand-off orders the copy before them)
         float[] xa = Scratch.floats(ACTIVATIONS, b * cols);
@@ -58,8 +62,8 @@ final class HalfGemv {
             for (int i = 0; i < h; i++) {
                 int r0 = from + i;
                 int r1 = from + h + i < to ? from + h + i : r0;
-                widen(f16, base, wm.row(r0), cols, pair, 0);
-                widen(f16, base, wm.row(r1), cols, pair, cols);
+                widen(base, wm.row(r0), cols, pair, 0);
+                widen(base, wm.row(r1), cols, pair, cols);
                 for (int v = 0; v < b; v++) {
                     pairDot(pair, cols, xa, v * cols, buf);
                     long yv = yOff + 4L * v * rows;
@@ -73,22 +77,18 @@ final class HalfGemv {
     private static final float REBIAS = 0x1p112f;
 
     /**
-     * n half floats at byte offset p of w into out[o .. o + n), each the float the dot uses: L at
-     * a time by {@link HalfVectors}' arithmetic (binary16: e and m moved 13 bits up, times 2^112,
-     * e = 31 to the float's all-ones exponent; bfloat16: 16 bits up) below F.loopBound(n), the
-     * scalar conversion above, exactly where {@link VectorDot#dotF16} switches. Written out here,
-     * not called, because a vector returned from a call C2 does not inline is boxed (measured:
-     * 49 KB per 64 × 512 GEMV through {@link HalfVectors#f16}).
+     * n binary16 values at byte offset p of w into out[o .. o + n), each the float the dot uses: L at
+     * a time by {@link HalfVectors#f16}'s arithmetic (e and m moved 13 bits up, times 2^112; e = 31
+     * to the float's all-ones exponent) below F.loopBound(n), the scalar conversion above, exactly
+     * where {@link VectorDot#dotF16} switches. Written out here, not called, because a vector
+     * returned from a call C2 does not inline is boxed (measured: 49 KB per 64 × 512 GEMV through
+     * {@link HalfVectors#f16}).
      */
-    private static void widen(boolean f16, MemorySegment w, long p, int n, float[] out, int o) {
+    private static void widen(MemorySegment w, long p, int n, float[] out, int o) {
         int upper = F.loopBound(n);
         int i = 0;
         for (; i < upper; i += L) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S_PER_F, w, p + 2L * i, ByteOrder.LITTLE_ENDIAN).castShape(I, 0);
-            if (!f16) {
-                h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out, o + i);
-                continue;
-            }
             IntVector bits = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
             FloatVector finite = bits.reinterpretAsFloats().mul(REBIAS);
             VectorMask<Integer> special = h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00);
@@ -99,8 +99,7 @@ final class HalfGemv {
             }
         }
         for (; i < n; i++) {
-            short s = w.get(LE.SHORT, p + 2L * i);
-            out[o + i] = f16 ? HalfFloats.f16ToFloat(s) : HalfFloats.bf16ToFloat(s);
+            out[o + i] = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 2L * i));
         }
     }
 

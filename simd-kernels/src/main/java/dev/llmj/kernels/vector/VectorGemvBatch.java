@@ -42,9 +42,9 @@ import java.nio.ByteOrder;
  * The lanes are summed in one fixed order ({@link Lanes#sum}) instead of
  * {@code reduceLanes}, whose order differs between interpreted and compiled code: so a vector's
  * result is bit-identical whatever the batch size and whichever kernel variant (x4 or x1) and JIT
- * tier ran it. F16/BF16 with b ≥ 2 run {@link HalfGemv#gemvBatch} and Q4_K/Q6_K at 512 bits
- * {@link KQuantGemv#gemvBatch}: each pair of rows read once for all vectors, every result its
- * row's vector dot. Other dtypes (and one F16/BF16 vector) run one {@code gemv} per vector.
+ * tier ran it. F16 with b ≥ {@link HalfGemv#MIN_BATCH} runs {@link HalfGemv#gemvBatch} and Q4_K/Q6_K
+ * at 512 bits {@link KQuantGemv#gemvBatch}: each pair of rows read once for all vectors, every
+ * result its row's vector dot. Other dtypes (and fewer F16 vectors) run one {@code gemv} per vector.
  *
  * <pre>
  *   per-vector scratch (Q8_0/Q4_0), stride = 4·cols + 4·blocks (+ 192·blocks for Q4_0):
@@ -73,8 +73,8 @@ public final class VectorGemvBatch implements GemvBatchKernels {
         switch (wm.dtype()) {
             case F32 -> f32(wm, xs, xOff, b, ys, yOff);
             case Q8_0, Q4_0 -> quantized(wm, xs, xOff, b, ys, yOff);
-            case F16, BF16 -> {
-                if (b > 1) {
+            case F16 -> {
+                if (b >= HalfGemv.MIN_BATCH) {
                     HalfGemv.gemvBatch(executor, wm, xs, xOff, b, ys, yOff);
                 } else {
                     gemvEach(w, xs, xOff, b, ys, yOff, cols, rows);
