@@ -84,11 +84,22 @@ final class KQuantGemv {
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             float[] buf = new float[2 * L];
             float[] sm = new float[32]; // per block, both rows' scale products (and Q4_K's mins)
+            float[] acc = b >= DecodeTiles.V ? new float[DecodeTiles.ACC_FLOATS] : null;
             int h = (to - from + 1) / 2;
             for (int i = 0; i < h; i++) {
                 int r0 = from + i;
                 int r1 = from + h + i < to ? from + h + i : r0;
-                for (int v = 0; v < b; v++) {
+                int v = 0;
+                for (; v + DecodeTiles.V <= b; v += DecodeTiles.V) {
+                    if (q4) {
+                        q4kTile(base, wm.row(r0), wm.row(r1), xa, v * cols, cols, blocks, sm, acc);
+                    } else {
+                        q6kTile(base, wm.row(r0), wm.row(r1), xa, v * cols, cols, blocks, sm, acc);
+                    }
+                    long yv = yOff + 4L * v * rows;
+                    DecodeTiles.finish(acc, ys, yv + 4L * r0, yv + 4L * r1, 4L * rows);
+                }
+                for (; v < b; v++) {
                     if (q4) {
                         q4kPair(base, wm.row(r0), wm.row(r1), xa, v * cols, blocks, buf, sm);
                     } else {
@@ -139,6 +150,88 @@ final class KQuantGemv {
         a0.intoArray(buf, 0);
         a1.intoArray(buf, L);
         Lanes.sumPair(buf);
+    }
+
+    /**
+     * Q4_K rows at byte offsets p and p1 × the eight vectors at xa[x0 + k·xs ..] (k &lt; 8), for
+     * batches of eight or more: each 16-lane chunk of both rows is looked up once and used for all
+     * eight vectors (the decoding is most of a Q4_K dot's work), every (row, vector) accumulator
+     * in {@link #q4kPair}'s order, so the results are its bits. Accumulators to {@code acc} as
+     * {@link DecodeTiles} lays them out (row 0's eight vectors, then row 1's) for
+     * {@link DecodeTiles#finish}. The fma lines are written out: a helper taking the decoded
+     * vectors and the accumulators would box them wherever C2 did not inline it.
+     */
+    private static void q4kTile(MemorySegment w, long p, long p1, float[] xa, int x0, int xs, int blocks, float[] sm,
+            float[] acc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = 144L * blk;
+            scalesAndMins(w, p + o, sm, 0);
+            scalesAndMins(w, p1 + o, sm, 16);
+            for (int pair = 0; pair < 4; pair++) {
+                int j = 2 * pair;
+                IntVector lo0 = NIBBLES.mul(sm[j]).sub(sm[8 + j]).reinterpretAsInts();
+                IntVector hi0 = NIBBLES.mul(sm[j + 1]).sub(sm[9 + j]).reinterpretAsInts();
+                IntVector lo1 = NIBBLES.mul(sm[16 + j]).sub(sm[24 + j]).reinterpretAsInts();
+                IntVector hi1 = NIBBLES.mul(sm[17 + j]).sub(sm[25 + j]).reinterpretAsInts();
+                long q0 = p + o + 16 + 32L * pair;
+                long q1 = p1 + o + 16 + 32L * pair;
+                for (int c = 0; c < 32; c += 16) {
+                    int xq = x0 + 256 * blk + 64 * pair + c;
+                    IntVector n0 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, q0 + c, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector n1 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, q1 + c, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    for (int half = 0; half < 2; half++) {
+                        FloatVector u = half == 0 ? n0.and(0x0F).selectFrom(lo0).reinterpretAsFloats()
+                                : n0.lanewise(VectorOperators.LSHR, 4).selectFrom(hi0).reinterpretAsFloats();
+                        FloatVector v = half == 0 ? n1.and(0x0F).selectFrom(lo1).reinterpretAsFloats()
+                                : n1.lanewise(VectorOperators.LSHR, 4).selectFrom(hi1).reinterpretAsFloats();
+                        int xh = xq + 32 * half;
+                        FloatVector x;
+                        x = FloatVector.fromArray(F, xa, xh);
+                        a0 = u.fma(x, a0);
+                        b0 = v.fma(x, b0);
+                        x = FloatVector.fromArray(F, xa, xh + xs);
+                        a1 = u.fma(x, a1);
+                        b1 = v.fma(x, b1);
+                        x = FloatVector.fromArray(F, xa, xh + 2 * xs);
+                        a2 = u.fma(x, a2);
+                        b2 = v.fma(x, b2);
+                        x = FloatVector.fromArray(F, xa, xh + 3 * xs);
+                        a3 = u.fma(x, a3);
+                        b3 = v.fma(x, b3);
+                        x = FloatVector.fromArray(F, xa, xh + 4 * xs);
+                        a4 = u.fma(x, a4);
+                        b4 = v.fma(x, b4);
+                        x = FloatVector.fromArray(F, xa, xh + 5 * xs);
+                        a5 = u.fma(x, a5);
+                        b5 = v.fma(x, b5);
+                        x = FloatVector.fromArray(F, xa, xh + 6 * xs);
+                        a6 = u.fma(x, a6);
+                        b6 = v.fma(x, b6);
+                        x = FloatVector.fromArray(F, xa, xh + 7 * xs);
+                        a7 = u.fma(x, a7);
+                        b7 = v.fma(x, b7);
+                    }
+                }
+            }
+        }
+        a0.intoArray(acc, 0 * L);
+        a1.intoArray(acc, 1 * L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+        a4.intoArray(acc, 4 * L);
+        a5.intoArray(acc, 5 * L);
+        a6.intoArray(acc, 6 * L);
+        a7.intoArray(acc, 7 * L);
+        b0.intoArray(acc, 8 * L);
+        b1.intoArray(acc, 9 * L);
+        b2.intoArray(acc, 10 * L);
+        b3.intoArray(acc, 11 * L);
+        b4.intoArray(acc, 12 * L);
+        b5.intoArray(acc, 13 * L);
+        b6.intoArray(acc, 14 * L);
+        b7.intoArray(acc, 15 * L);
     }
 
     /**
@@ -205,6 +298,79 @@ final class KQuantGemv {
         a0.intoArray(buf, 0);
         a1.intoArray(buf, L);
         Lanes.sumPair(buf);
+    }
+
+    /** As {@link #q4kTile} for Q6_K rows, in {@link #q6kPair}'s order. */
+    private static void q6kTile(MemorySegment w, long p, long p1, float[] xa, int x0, int xs, int blocks, float[] sm,
+            float[] acc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = 210L * blk;
+            scales6(w, p + o, sm, 0);
+            scales6(w, p1 + o, sm, 16);
+            for (int h = 0; h < 2; h++) {
+                long ql0 = p + o + 64L * h, ql1 = p1 + o + 64L * h;
+                long qh0 = p + o + 128 + 32L * h, qh1 = p1 + o + 128 + 32L * h;
+                for (int l = 0; l < 32; l += 16) {
+                    IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh0 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh1 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    for (int g = 0; g < 4; g++) {
+                        int lowAt = l + 32 * (g & 1);
+                        int shift = 4 * (g >> 1);
+                        int s = 8 * h + l / 16 + 2 * g;
+                        IntVector low0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql0 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
+                        IntVector low1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
+                        FloatVector u = ((FloatVector) low0.or(high0.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                                .convert(VectorOperators.I2F, 0)).mul(sm[s]);
+                        FloatVector v = ((FloatVector) low1.or(high1.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                                .convert(VectorOperators.I2F, 0)).mul(sm[16 + s]);
+                        int xh = x0 + 256 * blk + 128 * h + l + 32 * g;
+                        FloatVector x;
+                        x = FloatVector.fromArray(F, xa, xh);
+                        a0 = u.fma(x, a0);
+                        b0 = v.fma(x, b0);
+                        x = FloatVector.fromArray(F, xa, xh + xs);
+                        a1 = u.fma(x, a1);
+                        b1 = v.fma(x, b1);
+                        x = FloatVector.fromArray(F, xa, xh + 2 * xs);
+                        a2 = u.fma(x, a2);
+                        b2 = v.fma(x, b2);
+                        x = FloatVector.fromArray(F, xa, xh + 3 * xs);
+                        a3 = u.fma(x, a3);
+                        b3 = v.fma(x, b3);
+                        x = FloatVector.fromArray(F, xa, xh + 4 * xs);
+                        a4 = u.fma(x, a4);
+                        b4 = v.fma(x, b4);
+                        x = FloatVector.fromArray(F, xa, xh + 5 * xs);
+                        a5 = u.fma(x, a5);
+                        b5 = v.fma(x, b5);
+                        x = FloatVector.fromArray(F, xa, xh + 6 * xs);
+                        a6 = u.fma(x, a6);
+                        b6 = v.fma(x, b6);
+                        x = FloatVector.fromArray(F, xa, xh + 7 * xs);
+                        a7 = u.fma(x, a7);
+                        b7 = v.fma(x, b7);
+                    }
+                }
+            }
+        }
+        a0.intoArray(acc, 0 * L);
+        a1.intoArray(acc, 1 * L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+        a4.intoArray(acc, 4 * L);
+        a5.intoArray(acc, 5 * L);
+        a6.intoArray(acc, 6 * L);
+        a7.intoArray(acc, 7 * L);
+        b0.intoArray(acc, 8 * L);
+        b1.intoArray(acc, 9 * L);
+        b2.intoArray(acc, 10 * L);
+        b3.intoArray(acc, 11 * L);
+        b4.intoArray(acc, 12 * L);
+        b5.intoArray(acc, 13 * L);
+        b6.intoArray(acc, 14 * L);
+        b7.intoArray(acc, 15 * L);
     }
 
     /** The Q6_K block at {@code p}'s d·scale_i (int8 scales at p + 192, d at p + 208) into out[o + i], i &lt; 16. */
