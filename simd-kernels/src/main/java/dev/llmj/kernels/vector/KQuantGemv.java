@@ -20,10 +20,12 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * GEMV for Q4_K weights at 512 bits (what decoding a Q4_K model runs, through
- * {@code gemvBatchF32} → {@code gemv}): two rows per loop, each row's result bit for bit
- * {@link VectorDot#dotQ4_K} of that row (the scalar twin is that dot per row, as for every other
- * dtype's GEMV). Three things make it faster than a dot per row:
+ * GEMV and batched GEMV for Q4_K and Q6_K weights at 512 bits (what decoding a K-quant model
+ * runs, through {@code gemvBatchF32} → {@code gemvBatch}, and {@code gemv}): two rows per loop,
+ * each result bit for bit {@link VectorDot#dotQ4_K}/{@link VectorDot#dotQ6_K} of its row and
+ * vector (the scalar twin is that dot per row, as for every other dtype's GEMV). For Q4_K three
+ * things make it faster than a dot per row (Q6_K keeps the dot's arithmetic and gains from the
+ * last two and from forming its scale products once per block):
  * <ul>
  *   <li>the 16 values d·sc·q − dmin·m of a sub-block (q = 0..15) are one 16-lane table, built with
  *       the same two roundings {@code dotQ4_K} applies per element (fl(fl(q·d1) − m1)), and each
@@ -35,7 +37,11 @@ import jdk.incubator.vector.VectorOperators;
  *       checks into the loop).</li>
  * </ul>
  * A thread's range is cut in two halves read as two long streams (see {@link VectorGemvBatch}'s
- * single-vector decode); an odd middle row is paired with itself.
+ * single-vector decode); an odd middle row is paired with itself. Batches of eight or more vectors
+ * go through {@link #q4kTile}/{@link #q6kTile}, which decode two rows once for eight vectors. The
+ * two tiles repeat their sixteen fma lines and accumulator spills (as {@link DecodeTiles} does):
+ * a helper taking the decoded vectors and the accumulators would box them wherever C2 did not
+ * inline it, and one tile looping over both formats' chunks would decode each Q4_K byte twice.
  * <pre>
  *   Q4_K block (144 bytes, 256 weights): [d: f16][dmin: f16][scales: 12 bytes, 8 × (6-bit sc, 6-bit m)]
  *     [qs: 128 bytes; bytes 32i..32i+31 hold sub-block 2i (low nibbles) and 2i+1 (high nibbles)]
