@@ -10,8 +10,10 @@ import dev.llmj.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Vector GEMV and GEMM. GEMV is one vector dot per weight row (rows split across threads; the
- * activations quantized to Q8_0 once per call for Q8_0/Q4_0 weights). GEMM is {@link VectorGemm}.
+ * Vector GEMV and GEMM. GEMV gives each weight row its vector dot's result (rows split across
+ * threads; the activations quantized to Q8_0 once per call for Q8_0/Q4_0 weights): Q8_0/Q4_0 rows
+ * through {@link VectorGemv}, Q4_K/Q6_K rows at 512 bits two at a time through
+ * {@link KQuantGemv}, other dtypes one dot per row. GEMM is {@link VectorGemm}.
  */
 final class VectorMatrix implements MatrixKernels {
     private final DotKernels dot;
