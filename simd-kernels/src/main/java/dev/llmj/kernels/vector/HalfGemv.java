@@ -44,9 +44,6 @@ final class HalfGemv {
     /** Fewest vectors for which the shared widening pays (see the class comment). */
     static final int MIN_BATCH = 4;
 
-    /** The calling thread's float[] copy of the activations. */
-    private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
-
     /** Per-thread: the two rows of a pair widened to floats. */
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -55,10 +52,7 @@ final class HalfGemv {
             MemorySegment ys, long yOff) {
         int cols = wm.cols();
         int rows = wm.rows();
-        // copied once per call on the calling thread; the tasks only read it (the executor's job
-        // hand-off orders the copy before them)
-        float[] xa = Scratch.floats(ACTIVATIONS, b * cols);
-        MemorySegment.copy(xs, LE.FLOAT, xOff, xa, 0, b * cols);
+        float[] xa = VectorGemvBatch.activations(xs, xOff, b * cols);
         MemorySegment base = wm.base();
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             float[] buf = new float[2 * L];

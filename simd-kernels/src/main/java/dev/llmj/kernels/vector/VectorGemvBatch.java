@@ -285,9 +285,11 @@ public final class VectorGemvBatch implements GemvBatchKernels {
 
     /**
      * The first {@code floats} activations as the calling thread's float[] (see
-     * {@link BatchTiles#r4v4}); valid until this thread's next batched call.
+     * {@link BatchTiles#r4v4}); valid until this thread's next batched call. Copied on the calling
+     * thread before a parallel job; its tasks only read it (the executor's hand-off orders the copy
+     * before them). Also the activations of {@link KQuantGemv} and {@link HalfGemv}.
      */
-    private static float[] activations(MemorySegment xs, long xOff, int floats) {
+    static float[] activations(MemorySegment xs, long xOff, int floats) {
         float[] a = Scratch.floats(ACTIVATIONS, floats);
         MemorySegment.copy(xs, LE.FLOAT, xOff, a, 0, floats);
         return a;
