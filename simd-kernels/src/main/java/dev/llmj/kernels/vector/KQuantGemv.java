@@ -66,9 +66,6 @@ final class KQuantGemv {
         return a;
     }
 
-    /** The calling thread's float[] copy of the activations (see the class comment). */
-    private static final ThreadLocal<float[]> ACTIVATIONS = ThreadLocal.withInitial(() -> new float[0]);
-
     /**
      * ys[v] = w·xs[v] for b vectors of Q4_K or Q6_K rows ({@link #PAIRED} only; the layout of
      * {@code gemvBatch}: vector v at xOff + 4·v·cols, its outputs at yOff + 4·v·rows), each result
@@ -82,14 +79,11 @@ final class KQuantGemv {
         int rows = wm.rows();
         int blocks = cols / 256;
         boolean q4 = wm.dtype() == DType.Q4_K;
-        // copied once per call on the calling thread; the tasks only read it (the executor's job
-        // hand-off orders the copy before them)
-        float[] xa = Scratch.floats(ACTIVATIONS, b * cols);
-        MemorySegment.copy(xs, LE.FLOAT, xOff, xa, 0, b * cols);
+        float[] xa = VectorGemvBatch.activations(xs, xOff, b * cols);
         MemorySegment base = wm.base();
         executor.reaching(base, xs, ys).parallelRanges(rows, 16, (from, to) -> {
             float[] buf = new float[2 * L];
-            float[] sm = new float[32]; // per block, both rows' scale products (and Q4_K's mins)
+            float[] sm = Scratch.floats(SCALES, 32 * blocks);
             float[] acc = b >= DecodeTiles.V ? new float[DecodeTiles.ACC_FLOATS] : null;
             int h = (to - from + 1) / 2;
             for (int i = 0; i < h; i++) {
@@ -98,18 +92,18 @@ final class KQuantGemv {
                 int v = 0;
                 for (; v + DecodeTiles.V <= b; v += DecodeTiles.V) {
                     if (q4) {
-                        q4kTile(base, wm.row(r0), wm.row(r1), xa, v * cols, cols, blocks, sm, acc);
+                        q4kTile(base, wm.row(r0), wm.row(r1), xa, v * cols, cols, blocks, sm, v == 0, acc);
                     } else {
-                        q6kTile(base, wm.row(r0), wm.row(r1), xa, v * cols, cols, blocks, sm, acc);
+                        q6kTile(base, wm.row(r0), wm.row(r1), xa, v * cols, cols, blocks, sm, v == 0, acc);
                     }
                     long yv = yOff + 4L * v * rows;
                     DecodeTiles.finish(acc, ys, yv + 4L * r0, yv + 4L * r1, 4L * rows);
                 }
                 for (; v < b; v++) {
                     if (q4) {
-                        q4kPair(base, wm.row(r0), wm.row(r1), xa, v * cols, blocks, buf, sm);
+                        q4kPair(base, wm.row(r0), wm.row(r1), xa, v * cols, blocks, buf, sm, v == 0);
                     } else {
-                        q6kPair(base, wm.row(r0), wm.row(r1), xa, v * cols, blocks, buf, sm);
+                        q6kPair(base, wm.row(r0), wm.row(r1), xa, v * cols, blocks, buf, sm, v == 0);
                     }
                     long yv = yOff + 4L * v * rows;
                     ys.set(LE.FLOAT, yv + 4L * r0, buf[0]);
@@ -120,24 +114,37 @@ final class KQuantGemv {
     }
 
     /**
-     * Rows at byte offsets p and p1 × the vector at xa[x0..]; results to buf[0] and buf[1]. Per sub-block pair i and
-     * chunk c (0, 16), as {@code dotQ4_K}: acc = fma(w[64i + c ..], x, acc) for the low nibbles,
-     * then the same for the high nibbles at 64i + 32 + c.
+     * Per thread: a pair of rows' scale products, 32 floats per block (row 0's 16, then row 1's),
+     * formed by the pair's first kernel call ({@code first}) and read by the calls for the other
+     * vectors of a batch. Formed block by block inside the kernel rather than in a pass of their
+     * own: a separate pass over the scale bytes made the rows' first DRAM reads a scattered scalar
+     * pass and one vector 20–30 % slower.
+     */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * Rows at byte offsets p and p1 × the vector at xa[x0..], with the pair's scale products in sm
+     * (formed here when {@code first}, see {@link #SCALES}); results to buf[0] and buf[1]. Per sub-block pair i and chunk c (0, 16), as
+     * {@code dotQ4_K}: acc = fma(w[64i + c ..], x, acc) for the low nibbles, then the same for the
+     * high nibbles at 64i + 32 + c.
      */
     private static void q4kPair(MemorySegment w, long p, long p1, float[] xa, int x0, int blocks, float[] buf,
-            float[] sm) {
+            float[] sm, boolean first) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 144L * blk;
-            scalesAndMins(w, p + o, sm, 0);
-            scalesAndMins(w, p1 + o, sm, 16);
+            int sb = 32 * blk;
+            if (first) {
+                scalesAndMins(w, p + o, sm, sb);
+                scalesAndMins(w, p1 + o, sm, sb + 16);
+            }
             int xb = x0 + 256 * blk;
             for (int pair = 0; pair < 4; pair++) {
                 int j = 2 * pair;
-                IntVector lo0 = NIBBLES.mul(sm[j]).sub(sm[8 + j]).reinterpretAsInts();
-                IntVector hi0 = NIBBLES.mul(sm[j + 1]).sub(sm[9 + j]).reinterpretAsInts();
-                IntVector lo1 = NIBBLES.mul(sm[16 + j]).sub(sm[24 + j]).reinterpretAsInts();
-                IntVector hi1 = NIBBLES.mul(sm[17 + j]).sub(sm[25 + j]).reinterpretAsInts();
+                IntVector lo0 = NIBBLES.mul(sm[sb + j]).sub(sm[sb + 8 + j]).reinterpretAsInts();
+                IntVector hi0 = NIBBLES.mul(sm[sb + j + 1]).sub(sm[sb + 9 + j]).reinterpretAsInts();
+                IntVector lo1 = NIBBLES.mul(sm[sb + 16 + j]).sub(sm[sb + 24 + j]).reinterpretAsInts();
+                IntVector hi1 = NIBBLES.mul(sm[sb + 17 + j]).sub(sm[sb + 25 + j]).reinterpretAsInts();
                 long q0 = p + o + 16 + 32L * pair;
                 long q1 = p1 + o + 16 + 32L * pair;
                 int xq = xb + 64 * pair;
@@ -168,19 +175,22 @@ final class KQuantGemv {
      * vectors and the accumulators would box them wherever C2 did not inline it.
      */
     private static void q4kTile(MemorySegment w, long p, long p1, float[] xa, int x0, int xs, int blocks, float[] sm,
-            float[] acc) {
+            boolean first, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 144L * blk;
-            scalesAndMins(w, p + o, sm, 0);
-            scalesAndMins(w, p1 + o, sm, 16);
+            int sb = 32 * blk;
+            if (first) {
+                scalesAndMins(w, p + o, sm, sb);
+                scalesAndMins(w, p1 + o, sm, sb + 16);
+            }
             for (int pair = 0; pair < 4; pair++) {
                 int j = 2 * pair;
-                IntVector lo0 = NIBBLES.mul(sm[j]).sub(sm[8 + j]).reinterpretAsInts();
-                IntVector hi0 = NIBBLES.mul(sm[j + 1]).sub(sm[9 + j]).reinterpretAsInts();
-                IntVector lo1 = NIBBLES.mul(sm[16 + j]).sub(sm[24 + j]).reinterpretAsInts();
-                IntVector hi1 = NIBBLES.mul(sm[17 + j]).sub(sm[25 + j]).reinterpretAsInts();
+                IntVector lo0 = NIBBLES.mul(sm[sb + j]).sub(sm[sb + 8 + j]).reinterpretAsInts();
+                IntVector hi0 = NIBBLES.mul(sm[sb + j + 1]).sub(sm[sb + 9 + j]).reinterpretAsInts();
+                IntVector lo1 = NIBBLES.mul(sm[sb + 16 + j]).sub(sm[sb + 24 + j]).reinterpretAsInts();
+                IntVector hi1 = NIBBLES.mul(sm[sb + 17 + j]).sub(sm[sb + 25 + j]).reinterpretAsInts();
                 long q0 = p + o + 16 + 32L * pair;
                 long q1 = p1 + o + 16 + 32L * pair;
                 for (int c = 0; c < 32; c += 16) {
@@ -267,17 +277,20 @@ final class KQuantGemv {
     /**
      * As {@link #q4kPair} for Q6_K rows, with {@link VectorDot#dotQ6_K}'s arithmetic and order
      * (per half h, chunk l and group g: q = low | high &lt;&lt; 4, minus 32, to float, times d·scale,
-     * one fma); the 16 scale products of a block are formed once per row from two long loads.
+     * one fma), the scale products in sm as there.
      * Bytes are zero-extended and shifted logically where the dot sign-extends and shifts
      * arithmetically: after the masks the bits are the same.
      */
     private static void q6kPair(MemorySegment w, long p, long p1, float[] xa, int x0, int blocks, float[] buf,
-            float[] sm) {
+            float[] sm, boolean first) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 210L * blk;
-            scales6(w, p + o, sm, 0);
-            scales6(w, p1 + o, sm, 16);
+            int sb = 32 * blk;
+            if (first) {
+                scales6(w, p + o, sm, sb);
+                scales6(w, p1 + o, sm, sb + 16);
+            }
             int xb = x0 + 256 * blk;
             for (int h = 0; h < 2; h++) {
                 long ql0 = p + o + 64L * h, ql1 = p1 + o + 64L * h;
@@ -293,7 +306,7 @@ final class KQuantGemv {
                         IntVector low1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
                         IntVector q0 = low0.or(high0.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
                         IntVector q1 = low1.or(high1.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                        int s = 8 * h + l / 16 + 2 * g;
+                        int s = sb + 8 * h + l / 16 + 2 * g;
                         FloatVector xv = FloatVector.fromArray(F, xa, xh + l + 32 * g);
                         a0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0)).mul(sm[s]).fma(xv, a0);
                         a1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(sm[16 + s]).fma(xv, a1);
@@ -308,13 +321,16 @@ final class KQuantGemv {
 
     /** As {@link #q4kTile} for Q6_K rows, in {@link #q6kPair}'s order. */
     private static void q6kTile(MemorySegment w, long p, long p1, float[] xa, int x0, int xs, int blocks, float[] sm,
-            float[] acc) {
+            boolean first, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long o = 210L * blk;
-            scales6(w, p + o, sm, 0);
-            scales6(w, p1 + o, sm, 16);
+            int sb = 32 * blk;
+            if (first) {
+                scales6(w, p + o, sm, sb);
+                scales6(w, p1 + o, sm, sb + 16);
+            }
             for (int h = 0; h < 2; h++) {
                 long ql0 = p + o + 64L * h, ql1 = p1 + o + 64L * h;
                 long qh0 = p + o + 128 + 32L * h, qh1 = p1 + o + 128 + 32L * h;
@@ -324,7 +340,7 @@ final class KQuantGemv {
                     for (int g = 0; g < 4; g++) {
                         int lowAt = l + 32 * (g & 1);
                         int shift = 4 * (g >> 1);
-                        int s = 8 * h + l / 16 + 2 * g;
+                        int s = sb + 8 * h + l / 16 + 2 * g;
                         IntVector low0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql0 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
                         IntVector low1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
                         FloatVector u = ((FloatVector) low0.or(high0.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
