@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorOperators;
  * rows is widened to floats once into a per-thread float[] ({@link #widen}) and then dotted with
  * every vector of the batch ({@link #pairDot}), each result bit for bit {@link VectorDot#dotF16} of
  * its row and vector: the same floats in the same order (two accumulators over 2L-wide steps, one
- * L step, the fixed lane fold, a scalar fma tail). A thread's range is cut in two halves read as two
- * long streams (an odd middle row paired with itself); the later vectors find the widened pair in
+ * L step, the fixed lane fold, a scalar fma tail). Rows are paired as {@link RowPairs} says (two
+ * long streams per thread); the later vectors find the widened pair in
  * L1, so the sequences share one pass over the weights and one widening.
  *
  * Four vectors at a time go through {@link #pairDot4}, whose sixteen accumulators let each loaded
@@ -58,10 +58,9 @@ final class HalfGemv {
             float[] buf = new float[2 * L];
             float[] pair = Scratch.floats(ROWS, 2 * cols);
             float[] sums = new float[8 * L];
-            int h = (to - from + 1) / 2;
-            for (int i = 0; i < h; i++) {
+            for (int i = 0; i < RowPairs.count(from, to); i++) {
                 int r0 = from + i;
-                int r1 = from + h + i < to ? from + h + i : r0;
+                int r1 = RowPairs.partner(from, to, i);
                 widen(base, wm.row(r0), cols, pair, 0);
                 widen(base, wm.row(r1), cols, pair, cols);
                 int v = 0;

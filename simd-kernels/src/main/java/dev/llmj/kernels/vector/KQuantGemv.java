@@ -36,8 +36,7 @@ import jdk.incubator.vector.VectorOperators;
  *   <li>the activations are read from a float[] copy (segment loads carry bounds and liveness
  *       checks into the loop).</li>
  * </ul>
- * A thread's range is cut in two halves read as two long streams (see {@link VectorGemvBatch}'s
- * single-vector decode); an odd middle row is paired with itself. Batches of eight or more vectors
+ * Rows are paired as {@link RowPairs} says (two long streams per thread). Batches of eight or more vectors
  * go through {@link #q4kTile}/{@link #q6kTile}, which decode two rows once for eight vectors. The
  * two tiles repeat their sixteen fma lines and accumulator spills (as {@link DecodeTiles} does):
  * a helper taking the decoded vectors and the accumulators would box them wherever C2 did not
@@ -85,10 +84,9 @@ final class KQuantGemv {
             float[] buf = new float[2 * L];
             float[] sm = Scratch.floats(SCALES, 32 * blocks);
             float[] acc = b >= DecodeTiles.V ? new float[DecodeTiles.ACC_FLOATS] : null;
-            int h = (to - from + 1) / 2;
-            for (int i = 0; i < h; i++) {
+            for (int i = 0; i < RowPairs.count(from, to); i++) {
                 int r0 = from + i;
-                int r1 = from + h + i < to ? from + h + i : r0;
+                int r1 = RowPairs.partner(from, to, i);
                 int v = 0;
                 for (; v + DecodeTiles.V <= b; v += DecodeTiles.V) {
                     if (q4) {

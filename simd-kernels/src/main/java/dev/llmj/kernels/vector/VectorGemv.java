@@ -104,9 +104,8 @@ final class VectorGemv {
     private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * {@link #rowQ4_0}'s results, two rows per loop (as {@link VectorGemvBatch}'s single-vector
-     * decode: a thread's range cut in two halves read as two long streams, an odd middle row paired
-     * with itself). The activations' values and scales are widened into a float[] once per call on
+     * {@link #rowQ4_0}'s results, two rows per loop, paired as {@link RowPairs} says (two long
+     * streams per thread). The activations' values and scales are widened into a float[] once per call on
      * the calling thread (the tasks only read it; the executor's hand-off orders the writes before
      * them): segment loads would carry bounds and liveness checks into the loop.
      */
@@ -125,10 +124,9 @@ final class VectorGemv {
         MemorySegment base = wm.base();
         executor.reaching(base, y).parallelRanges(wm.rows(), 16, (from, to) -> {
             float[] buf = new float[2 * L];
-            int h = (to - from + 1) / 2;
-            for (int i = 0; i < h; i++) {
+            for (int i = 0; i < RowPairs.count(from, to); i++) {
                 int r0 = from + i;
-                int r1 = from + h + i < to ? from + h + i : r0;
+                int r1 = RowPairs.partner(from, to, i);
                 pairQ4_0(base, wm.row(r0), wm.row(r1), xf, cols, blocks, buf);
                 y.set(LE.FLOAT, yOff + 4L * r0, buf[0]);
                 y.set(LE.FLOAT, yOff + 4L * r1, buf[1]);

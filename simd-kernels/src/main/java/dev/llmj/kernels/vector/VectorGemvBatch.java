@@ -298,12 +298,9 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     /**
      * One vector (decoding a single sequence), two rows at a time, each with the per-pair order of
      * the tiles ({@link BatchTiles#r2v1} for F32 rows, {@link DecodeRows} for Q4_0/Q8_0 at 512
-     * bits; other widths decode quantized rows one by one). A thread's range [from, to) is cut in
-     * two halves and row from + i is paired with row from + h + i, so each half is one long
-     * sequential stream through the weights. Pairing adjacent rows (r, r + 1) measured much slower
-     * than one row at a time once the weights come from DRAM (two short interleaved runs defeat the
-     * hardware prefetcher); two long streams measured faster than one (two independent fma chains,
-     * shared activation loads). An odd range's middle row is paired with itself (same bits twice).
+     * bits; other widths decode quantized rows one by one). Rows are paired as {@link RowPairs}
+     * says: each half of the thread's range [from, to) is one long sequential stream. Two long
+     * streams measured faster than one (two independent fma chains, shared activation loads).
      * The quantized pair kernels read the activations from the float[] copy {@code xa} (made once
      * per call, read-only here): segment loads carry bounds and liveness checks into the loop.
      * With b ≥ 8 vectors (Q4_0/Q8_0 at 512 bits only) each pair goes to {@link #pairVectors}.
@@ -324,11 +321,9 @@ public final class VectorGemvBatch implements GemvBatchKernels {
             return;
         }
         float[] acc = b > 1 ? new float[DecodeTiles.ACC_FLOATS] : null;
-        int n = to - from;
-        int h = (n + 1) / 2;
-        for (int i = 0; i < h; i++) {
+        for (int i = 0; i < RowPairs.count(from, to); i++) {
             int ra = from + i;
-            int rb = i + h < n ? ra + h : ra;
+            int rb = RowPairs.partner(from, to, i);
             long pa = wm.row(ra);
             long pb = wm.row(rb);
             long ya = yOff + 4L * ra;
