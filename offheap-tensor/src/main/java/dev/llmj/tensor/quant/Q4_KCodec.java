@@ -19,6 +19,13 @@ import java.lang.foreign.MemorySegment;
  *                             low nibbles the first (2i), high nibbles the second (2i+1)
  *   element = d·sc · q − dmin·m
  * </pre>
+ *
+ * Quantization is llama.cpp's reference quantizer ({@code quantize_row_q4_K_ref}, what
+ * {@code llama-quantize} runs without an importance matrix), so a file we write has its bytes:
+ * each sub-block gets a weighted (scale, min) fit ({@link KQuantFit#scaleAndMin}, weights
+ * rms(sub-block) + |x|); d and dmin map the largest scale and min to 63; the quants are then
+ * recomputed against the 6-bit scales actually stored. A sub-block whose stored scale is 0 keeps
+ * the levels of its fit (they decode to −dmin·m whatever they are).
  */
 public final class Q4_KCodec implements BlockCodec {
     public static final int BLOCK = 256;
@@ -57,6 +64,73 @@ public final class Q4_KCodec implements BlockCodec {
                     int v = src.get(LE.BYTE, q + l) & 0xFF;
                     dst[o + 64 * pair + l] = d1 * (v & 0x0F) - m1;
                     dst[o + 64 * pair + 32 + l] = d2 * (v >>> 4) - m2;
+                }
+            }
+        }
+    }
+
+    public void quantize(float[] src, int srcOff, MemorySegment dst, long off, int n) {
+        float[] weights = new float[32];
+        int[] levels = new int[BLOCK];
+        int[] scratch = new int[32];
+        float[] scales = new float[8];
+        float[] mins = new float[8];
+        byte[] packed = new byte[12];
+        for (int b = 0; b < n / BLOCK; b++) {
+            int x = srcOff + b * BLOCK;
+            long blk = off + (long) b * BYTES;
+            float maxScale = 0;
+            float maxMin = 0;
+            for (int j = 0; j < 8; j++) {
+                int xo = x + 32 * j;
+                float sumX2 = 0;
+                for (int l = 0; l < 32; l++) {
+                    sumX2 += src[xo + l] * src[xo + l];
+                }
+                float avX = (float) Math.sqrt(sumX2 / 32);
+                for (int l = 0; l < 32; l++) {
+                    weights[l] = avX + Math.abs(src[xo + l]);
+                }
+                scales[j] = KQuantFit.scaleAndMin(src, xo, 32, 15, weights, levels, 32 * j, scratch, -1f, 0.1f, 20,
+                        mins, j);
+                maxScale = Math.max(maxScale, scales[j]);
+                maxMin = Math.max(maxMin, mins[j]);
+            }
+            float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+            float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+            for (int j = 0; j < 8; j++) {
+                int ls = Math.min(63, KQuantFit.nearestInt(invScale * scales[j]) & 0xFF);
+                int lm = Math.min(63, KQuantFit.nearestInt(invMin * mins[j]) & 0xFF);
+                if (j < 4) {
+                    packed[j] = (byte) ls;
+                    packed[j + 4] = (byte) lm;
+                } else {
+                    packed[j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
+                    packed[j - 4] |= (byte) ((ls >> 4) << 6);
+                    packed[j] |= (byte) ((lm >> 4) << 6);
+                }
+            }
+            short d = HalfFloats.floatToF16(maxScale / 63f);
+            short dmin = HalfFloats.floatToF16(maxMin / 63f);
+            dst.set(LE.SHORT, blk, d);
+            dst.set(LE.SHORT, blk + 2, dmin);
+            MemorySegment.copy(packed, 0, dst, LE.BYTE, blk + 4, 12);
+            for (int j = 0; j < 8; j++) {
+                float dj = HalfFloats.f16ToFloat(d) * scaleOrMin(dst, blk + 4, j, false);
+                if (dj == 0) {
+                    continue;
+                }
+                float mj = HalfFloats.f16ToFloat(dmin) * scaleOrMin(dst, blk + 4, j, true);
+                for (int l = 0; l < 32; l++) {
+                    int q = KQuantFit.nearestInt((src[x + 32 * j + l] + mj) / dj);
+                    levels[32 * j + l] = Math.max(0, Math.min(15, q));
+                }
+            }
+            for (int pair = 0; pair < 4; pair++) {
+                for (int l = 0; l < 32; l++) {
+                    int lo = levels[64 * pair + l];
+                    int hi = levels[64 * pair + 32 + l];
+                    dst.set(LE.BYTE, blk + 16 + 32L * pair + l, (byte) (lo | (hi << 4)));
                 }
             }
         }
