@@ -24,7 +24,8 @@ import picocli.CommandLine;
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Convert a llama2.c checkpoint (with its tokenizer.bin) or a GGUF file into a GGUF file.",
-                "Matrices get --type; 1-D tensors (norms) stay F32."})
+                "Matrices get --type, with llama-quantize's exceptions (the classifier in Q6_K for q4_0 and the",
+                "K-quants; q4_k_m's Q6_K layers) unless --pure; 1-D tensors (norms) stay F32."})
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,8 +42,11 @@ final class ConvertCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = {"-t", "--type"}, paramLabel = "TYPE", defaultValue = "f32", converter = TypeConverter.class,
-            description = "weight type: f32, f16, bf16, q8_0, q4_0 (default: ${DEFAULT-VALUE})")
+            description = "weight type: f32, f16, bf16, q8_0, q4_0, q4_k_m, q6_k (default: ${DEFAULT-VALUE})")
     TargetType type;
+
+    @Option(names = "--pure", description = "every matrix in --type (no Q6_K classifier or Q4_K_M layers)")
+    boolean pure;
 
     /** Turns a bad --type into picocli's usage error (exit 2) with the list of valid types. */
     static final class TypeConverter implements CommandLine.ITypeConverter<TargetType> {
@@ -78,7 +82,7 @@ final class ConvertCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--tokenizer applies to llama2.c checkpoints; " + input
                         + " is a GGUF file, which carries its own vocabulary");
             }
-            GgufTypeConverter.convert(input, output, type, progress);
+            GgufTypeConverter.convert(input, output, type, pure, progress);
         } else {
             checkLlama2c();
             Path tok = tokenizer != null ? tokenizer : input.toAbsolutePath().resolveSibling("tokenizer.bin");
@@ -86,7 +90,7 @@ final class ConvertCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("tokenizer not found: " + tok
                         + (tokenizer == null ? " (a llama2.c checkpoint needs its tokenizer.bin; pass --tokenizer FILE)" : ""));
             }
-            Llama2cToGguf.convert(input, tok, output, type, progress);
+            Llama2cToGguf.convert(input, tok, output, type, pure, progress);
         }
         err.println("wrote " + output + " (" + Files.size(output) + " bytes, " + type.cliName() + ")");
         err.flush();

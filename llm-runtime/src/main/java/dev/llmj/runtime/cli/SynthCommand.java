@@ -20,8 +20,13 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shape", required = true, description = "llama-tiny, llama-110m or llama-1b")
     String shape;
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32, f16, bf16, q8_0 or q4_0 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", defaultValue = "f32",
+            description = "f32, f16, bf16, q8_0, q4_0, q4_k_m or q6_k (default: ${DEFAULT-VALUE}); the classifier and "
+                    + "some layers get llama-quantize's types unless --pure")
     String dtype;
+
+    @Option(names = "--pure", description = "every matrix in --dtype (llama-quantize --pure)")
+    boolean pure;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "output file")
     Path out;
@@ -50,9 +55,10 @@ final class SynthCommand implements Callable<Integer> {
             throw new IllegalArgumentException("output directory does not exist: " + dir);
         }
         var err = spec.commandLine().getErr();
-        err.printf("llm synth: %s, %,d parameters, %s weights, vocabulary %s%n", s.name(), s.parameters(), type.cliName(),
+        err.printf("llm synth: %s, %,d parameters, %s%s weights, vocabulary %s%n", s.name(), s.parameters(), type.cliName(),
+                pure ? " (pure)" : "",
                 vocabFile == null ? "byte-fallback (synthetic)" : vocabFile);
-        SyntheticModel.write(s, type, seed, vocabFile, out, ConvertCommand.progressPrinter(err));
+        SyntheticModel.write(s, type, pure, seed, vocabFile, out, ConvertCommand.progressPrinter(err));
         err.printf("llm synth: wrote %s (%,d bytes)%n", out, Files.size(out));
         return 0;
     }

@@ -15,12 +15,11 @@ import java.util.Map;
  * Rewrites a GGUF file with its weight matrices in another type (F32 → Q8_0, Q4_0, F16, BF16,
  * or back to F32), one tensor at a time.
  *
- * <p>Which tensors change ({@link TargetType#dtypeFor}): every matrix whose rows are whole blocks
- * of the target, {@code token_embd.weight} and {@code output.weight} included; 1-D tensors (the
- * RMSNorm weights) are F32. This is simpler than llama.cpp's {@code llama-quantize}, which for Q4_0
- * keeps the classifier (or, when the model has none, the token embedding) in Q6_K; here every
- * matrix gets the requested type. Requantizing (a quantized tensor to another quantized type)
- * is refused, as llama.cpp refuses it: it would stack two rounding errors.
+ * <p>Which tensor gets which type: {@link QuantMix}, llama.cpp's {@code llama-quantize} choices
+ * (the classifier in Q6_K for Q4_0 and the K-quants, Q4_K_M's Q6_K layers), or with {@code pure}
+ * the target for every matrix; 1-D tensors (the RMSNorm weights) are F32. Requantizing (a
+ * quantized tensor to another quantized type) is refused, as llama.cpp refuses it: it would stack
+ * two rounding errors.
  *
  * <p>Metadata is copied in order, except {@code general.file_type} and
  * {@code general.quantization_version}, which are appended at the end as llama.cpp's quantizer
@@ -31,13 +30,20 @@ public final class GgufTypeConverter {
     private GgufTypeConverter() {}
 
     public static void convert(Path input, Path output, TargetType type, ConvertProgress progress) throws IOException {
+        convert(input, output, type, false, progress);
+    }
+
+    /** {@link #convert(Path, Path, TargetType, ConvertProgress)}, every matrix in {@code type} when {@code pure}. */
+    public static void convert(Path input, Path output, TargetType type, boolean pure, ConvertProgress progress)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             GgufFile in = GgufFile.open(input, arena);
+            QuantMix mix = QuantMix.of(type, pure, in.tensorInfos().stream().map(GgufTensorInfo::name).toList());
             StreamingGgufWriter w = new StreamingGgufWriter().alignment(in.alignment());
             metadata(in.metadata(), type).forEach(w::put);
             for (GgufTensorInfo info : in.tensorInfos()) {
                 Tensor t = in.tensor(info.name());
-                DType target = type.dtypeFor(t.shape(), t.dtype());
+                DType target = mix.dtypeFor(info.name(), t.shape(), t.dtype());
                 if (t.dtype().isQuantized() && target != t.dtype() && target.isQuantized()) {
                     throw new IllegalArgumentException(input + ": tensor \"" + info.name() + "\" is already "
                             + t.dtype() + "; requantizing to " + target + " is not supported (convert from an "

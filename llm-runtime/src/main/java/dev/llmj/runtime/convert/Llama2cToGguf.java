@@ -51,17 +51,28 @@ public final class Llama2cToGguf {
      */
     public static void convert(Path checkpoint, Path tokenizer, Path output, TargetType type, ConvertProgress progress)
             throws IOException {
+        convert(checkpoint, tokenizer, output, type, false, progress);
+    }
+
+    /**
+     * {@link #convert(Path, Path, Path, TargetType, ConvertProgress)} with llama-quantize's per-tensor
+     * types ({@link QuantMix}), or {@code type} for every matrix when {@code pure}.
+     */
+    public static void convert(Path checkpoint, Path tokenizer, Path output, TargetType type, boolean pure,
+            ConvertProgress progress) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             Llama2cCheckpoint ck = Llama2cCheckpoint.open(checkpoint, arena);
             Llama2cConfig c = ck.config();
             Llama2cVocabulary vocab = Llama2cVocabulary.of(Llama2cTokenizerFile.read(tokenizer, c.vocabSize()));
             StreamingGgufWriter w = new StreamingGgufWriter();
             metadata(c, vocab, type).forEach(w::put);
-            for (String name : tensorNames(c)) {
+            List<String> names = tensorNames(c);
+            QuantMix mix = QuantMix.of(type, pure, names);
+            for (String name : names) {
                 Tensor t = name.equals("output.weight") && c.sharedClassifier()
                         ? ck.tensor("token_embd.weight")
                         : ck.tensor(name);
-                w.addTensor(name, t, type.dtypeFor(t.shape(), t.dtype()));
+                w.addTensor(name, t, mix.dtypeFor(name, t.shape(), t.dtype()));
             }
             w.write(output, progress);
         }

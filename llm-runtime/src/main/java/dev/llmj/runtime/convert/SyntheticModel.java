@@ -51,6 +51,16 @@ public final class SyntheticModel {
      */
     public static void write(Shape shape, TargetType dtype, long seed, Path vocabGguf, Path output,
                              ConvertProgress progress) throws IOException {
+        write(shape, dtype, false, seed, vocabGguf, output, progress);
+    }
+
+    /**
+     * {@link #write(Shape, TargetType, long, Path, Path, ConvertProgress)}, the matrices' types as
+     * llama-quantize picks them for {@code dtype} ({@link QuantMix}), or all {@code dtype} when
+     * {@code pure}.
+     */
+    public static void write(Shape shape, TargetType dtype, boolean pure, long seed, Path vocabGguf, Path output,
+                             ConvertProgress progress) throws IOException {
         StreamingGgufWriter w = new StreamingGgufWriter();
         w.put("general.architecture", GgufValue.string("llama"));
         w.put("general.name", GgufValue.string(shape.name() + " (random weights, seed " + seed + ")"));
@@ -72,27 +82,45 @@ public final class SyntheticModel {
                 w.put("general.quantization_version", GgufValue.uint32(2));
             }
             long kvDim = (long) shape.dim() / shape.heads() * shape.kvHeads();
+            QuantMix mix = QuantMix.of(dtype, pure, tensorNames(shape));
             int[] index = {0};
-            matrix(w, "token_embd.weight", dtype.dtype(), seed, index, shape.vocab(), shape.dim());
+            matrix(w, mix, "token_embd.weight", seed, index, shape.vocab(), shape.dim());
             for (int l = 0; l < shape.layers(); l++) {
                 String p = "blk." + l + ".";
                 ones(w, p + "attn_norm.weight", shape.dim());
-                matrix(w, p + "attn_q.weight", dtype.dtype(), seed, index, shape.dim(), shape.dim());
-                matrix(w, p + "attn_k.weight", dtype.dtype(), seed, index, kvDim, shape.dim());
-                matrix(w, p + "attn_v.weight", dtype.dtype(), seed, index, kvDim, shape.dim());
-                matrix(w, p + "attn_output.weight", dtype.dtype(), seed, index, shape.dim(), shape.dim());
+                matrix(w, mix, p + "attn_q.weight", seed, index, shape.dim(), shape.dim());
+                matrix(w, mix, p + "attn_k.weight", seed, index, kvDim, shape.dim());
+                matrix(w, mix, p + "attn_v.weight", seed, index, kvDim, shape.dim());
+                matrix(w, mix, p + "attn_output.weight", seed, index, shape.dim(), shape.dim());
                 ones(w, p + "ffn_norm.weight", shape.dim());
-                matrix(w, p + "ffn_gate.weight", dtype.dtype(), seed, index, shape.hidden(), shape.dim());
-                matrix(w, p + "ffn_down.weight", dtype.dtype(), seed, index, shape.dim(), shape.hidden());
-                matrix(w, p + "ffn_up.weight", dtype.dtype(), seed, index, shape.hidden(), shape.dim());
+                matrix(w, mix, p + "ffn_gate.weight", seed, index, shape.hidden(), shape.dim());
+                matrix(w, mix, p + "ffn_down.weight", seed, index, shape.dim(), shape.hidden());
+                matrix(w, mix, p + "ffn_up.weight", seed, index, shape.hidden(), shape.dim());
             }
             ones(w, "output_norm.weight", shape.dim());
-            matrix(w, "output.weight", dtype.dtype(), seed, index, shape.vocab(), shape.dim());
+            matrix(w, mix, "output.weight", seed, index, shape.vocab(), shape.dim());
             w.write(output, progress);
         }
     }
 
-    private static void matrix(StreamingGgufWriter w, String name, DType dtype, long seed, int[] index, long rows, long cols) {
+    /** The tensors {@link #write} emits for {@code shape}, in its order. */
+    static List<String> tensorNames(Shape shape) {
+        List<String> names = new ArrayList<>();
+        names.add("token_embd.weight");
+        for (int l = 0; l < shape.layers(); l++) {
+            for (String t : new String[] {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm",
+                    "ffn_gate", "ffn_down", "ffn_up"}) {
+                names.add("blk." + l + "." + t + ".weight");
+            }
+        }
+        names.add("output_norm.weight");
+        names.add("output.weight");
+        return names;
+    }
+
+    private static void matrix(StreamingGgufWriter w, QuantMix mix, String name, long seed, int[] index, long rows,
+            long cols) {
+        DType dtype = mix.dtypeFor(name, new long[] {rows, cols}, DType.F32);
         long tensorSeed = seed * 1_000_003L + index[0]++;
         w.addProduced(name, dtype, new long[] {rows, cols}, arena -> {
             Tensor t = Tensor.allocate(arena, dtype, rows, cols);

@@ -18,7 +18,10 @@ public enum TargetType {
     F16(DType.F16, 1),
     BF16(DType.BF16, 32),
     Q8_0(DType.Q8_0, 7),
-    Q4_0(DType.Q4_0, 2);
+    Q4_0(DType.Q4_0, 2),
+    /** Q4_K matrices, Q6_K for the classifier and for attn_v/ffn_down in some layers ({@link QuantMix}). */
+    Q4_K_M(DType.Q4_K, 15),
+    Q6_K(DType.Q6_K, 18);
 
     private final DType dtype;
     private final int fileType;
@@ -28,7 +31,7 @@ public enum TargetType {
         this.fileType = fileType;
     }
 
-    /** The dtype that weight matrices get. */
+    /** The dtype that weight matrices get (most of them: see {@link QuantMix}). */
     public DType dtype() {
         return dtype;
     }
@@ -52,20 +55,5 @@ public enum TargetType {
         }
         throw new IllegalArgumentException("unsupported type \"" + s + "\"; expected one of "
                 + Arrays.stream(values()).map(TargetType::cliName).collect(Collectors.joining(", ")));
-    }
-
-    /**
-     * The dtype a tensor of {@code shape} gets in a file of this type: the target for matrices
-     * (rank ≥ 2) whose rows are whole blocks of it, F32 for 1-D tensors, the source type otherwise
-     * (and for sources this library cannot decode, which are copied as they are).
-     */
-    public DType dtypeFor(long[] shape, DType source) {
-        if (!source.isDecodable()) {
-            return source;
-        }
-        if (shape.length < 2) {
-            return DType.F32;
-        }
-        return shape[shape.length - 1] % dtype.blockSize() == 0 ? dtype : source;
     }
 }

@@ -57,6 +57,26 @@ class SynthCommandTest {
     }
 
     @Test
+    void theClassifierGetsLlamaQuantizesTypeUnlessPure() throws Exception {
+        Path vocab = SyntheticVocab.write(tmp.resolve("none.gguf"));
+        Path mixed = tmp.resolve("mixed.gguf");
+        Path pure = tmp.resolve("pure.gguf");
+        assertEquals(0, CliRunner.run("synth", "--shape", "llama-tiny", "--dtype", "q4_0", "--out", mixed.toString(),
+                "--vocab", vocab.toString()).exitCode());
+        assertEquals(0, CliRunner.run("synth", "--shape", "llama-tiny", "--dtype", "q4_0", "--pure", "--out",
+                pure.toString(), "--vocab", vocab.toString()).exitCode());
+        try (Arena arena = Arena.ofConfined()) {
+            // rows of 128: no Q6_K super-blocks, so llama-quantize's classifier falls back to Q8_0
+            GgufFile m = GgufFile.open(mixed, arena);
+            assertEquals(DType.Q8_0, m.tensorInfo("output.weight").orElseThrow().dtype());
+            assertEquals(DType.Q4_0, m.tensorInfo("token_embd.weight").orElseThrow().dtype());
+            assertEquals(DType.Q4_0, m.tensorInfo("blk.1.attn_v.weight").orElseThrow().dtype());
+            GgufFile p = GgufFile.open(pure, arena);
+            assertEquals(DType.Q4_0, p.tensorInfo("output.weight").orElseThrow().dtype());
+        }
+    }
+
+    @Test
     void badArgumentsGiveOneLineErrors() {
         CliRunner.Result shape = CliRunner.run("synth", "--shape", "llama-7t", "--out", tmp.resolve("x.gguf").toString());
         assertEquals(1, shape.exitCode());
