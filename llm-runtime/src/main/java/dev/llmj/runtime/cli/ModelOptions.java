@@ -51,7 +51,9 @@ final class ModelOptions {
         }
         try { // <root>/llm-runtime/target/llm.jar
             Path jar = Path.of(ModelOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return jar.getParent().getParent().getParent();
+            Path up = jar.toAbsolutePath().getParent().getParent().getParent();
+            // a jar copied elsewhere (/tmp/llm.jar) has no such root: the working directory stands in
+            return up != null ? up : Path.of(".");
         } catch (Exception e) {
             return Path.of(".");
         }
