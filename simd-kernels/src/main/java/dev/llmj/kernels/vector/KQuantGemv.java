@@ -277,7 +277,12 @@ final class KQuantGemv {
      * (per half h, chunk l and group g: q = low | high &lt;&lt; 4, minus 32, to float, times d·scale,
      * one fma), the scale products in sm as there.
      * Bytes are zero-extended and shifted logically where the dot sign-extends and shifts
-     * arithmetically: after the masks the bits are the same.
+     * arithmetically: after the masks the bits are the same. Each chunk of 16 loads its low bytes
+     * once for groups g and g + 2 (low and high nibble) and its high bits moved up by four, so a
+     * group's two bits are one shift and one mask from their place: 14 → 10 vector operations per
+     * 16 weights, an 8192 × 4096 GEMV 6.7–6.9 → 5.5–5.7 ms (one thread, alternating runs). The
+     * batched tile keeps the old form: with both rows' four byte vectors live beside its sixteen
+     * accumulators it ran slower (1.75 → 1.95–2.37 ms per vector at B = 8).
      */
     private static void q6kPair(MemorySegment w, long p, long p1, float[] xa, int x0, int blocks, float[] buf,
             float[] sm, boolean first) {
@@ -295,20 +300,26 @@ final class KQuantGemv {
                 long qh0 = p + o + 128 + 32L * h, qh1 = p1 + o + 128 + 32L * h;
                 int xh = xb + 128 * h;
                 for (int l = 0; l < 32; l += 16) {
-                    IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh0 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh1 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    for (int g = 0; g < 4; g++) {
-                        int lowAt = l + 32 * (g & 1);
-                        int shift = 4 * (g >> 1);
-                        IntVector low0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql0 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
-                        IntVector low1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + lowAt, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, shift).and(15);
-                        IntVector q0 = low0.or(high0.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                        IntVector q1 = low1.or(high1.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                        int s = sb + 8 * h + l / 16 + 2 * g;
-                        FloatVector xv = FloatVector.fromArray(F, xa, xh + l + 32 * g);
-                        a0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0)).mul(sm[s]).fma(xv, a0);
-                        a1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(sm[16 + s]).fma(xv, a1);
-                    }
+                    // high bits moved up by 4: group g's two bits then sit at 4 + 2g, one shift from 0x30
+                    IntVector high0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh0 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
+                    IntVector high1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh1 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
+                    // groups 0 and 2 share their low bytes (low and high nibble), as do 1 and 3
+                    IntVector even0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql0 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)), odd0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql0 + l + 32, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                    IntVector even1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)), odd1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + l + 32, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                    int s = sb + 8 * h + l / 16;
+                    int xg = xh + l;
+                    FloatVector xv = FloatVector.fromArray(F, xa, xg);
+                    a0 = ((FloatVector) even0.and(15).or(high0.and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s]).fma(xv, a0);
+                    a1 = ((FloatVector) even1.and(15).or(high1.and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s]).fma(xv, a1);
+                    xv = FloatVector.fromArray(F, xa, xg + 32);
+                    a0 = ((FloatVector) odd0.and(15).or(high0.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s + 2]).fma(xv, a0);
+                    a1 = ((FloatVector) odd1.and(15).or(high1.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s + 2]).fma(xv, a1);
+                    xv = FloatVector.fromArray(F, xa, xg + 64);
+                    a0 = ((FloatVector) even0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.LSHR, 4).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s + 4]).fma(xv, a0);
+                    a1 = ((FloatVector) even1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.LSHR, 4).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s + 4]).fma(xv, a1);
+                    xv = FloatVector.fromArray(F, xa, xg + 96);
+                    a0 = ((FloatVector) odd0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.LSHR, 6).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s + 6]).fma(xv, a0);
+                    a1 = ((FloatVector) odd1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.LSHR, 6).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s + 6]).fma(xv, a1);
                 }
             }
         }
