@@ -133,7 +133,7 @@ final class VectorGemm {
      * from a Java array, not a MemorySegment: a segment access compiles through shared JDK
      * code whose type profile other kernels also feed, and one C2 compilation in three of k2x6
      * on Q4_0 panels ran 2.7× slower with the same code and data; an array load has no such
-     * dependence. F32 rows are copied in, Q8_0/Q4_0 rows decoded straight into it, other dtypes
+     * dependence. F32 rows are copied in, Q8_0/Q4_0/Q4_K/Q6_K rows decoded straight into it, other dtypes
      * decoded into native scratch and copied in (once per task, then reused for every row of A).
      */
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
@@ -151,6 +151,11 @@ final class VectorGemm {
             // products d·q are exact in float, so these are the bits VectorDequant gives)
             for (int j = j0; j < j1; j++) {
                 BatchTiles.dequantize(w.dtype(), w.base(), w.row(j), k / 32, b, (j - j0) * k);
+            }
+        } else if (w.dtype() == DType.Q4_K || w.dtype() == DType.Q6_K) {
+            // the codec's floats, decoded in vectors straight into the array (KQuantRows)
+            for (int j = j0; j < j1; j++) {
+                KQuantRows.dequantize(w.dtype(), w.base(), w.row(j), k, b, (j - j0) * k);
             }
         } else {
             // decoded into native scratch, then copied: decoding straight into the array through

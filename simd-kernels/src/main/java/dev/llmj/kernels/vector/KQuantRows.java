@@ -1,0 +1,95 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.I;
+
+import dev.llmj.kernels.scalar.KQuants;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import dev.llmj.tensor.quant.Codecs;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q4_K and Q6_K rows decoded to floats in a float[] (the GEMM's weight panel), each element the
+ * float its scalar codec gives: Q4_K fl(fl(d·sc·q) − dmin·m) with d·sc and dmin·m formed first,
+ * Q6_K fl(fl(d·scale)·(q − 32)). The codec decodes element by element with checked byte loads,
+ * ≈ 3 cycles per weight: for a K-quant model a quarter of a 128-token prefill went there.
+ */
+final class KQuantRows {
+    private KQuantRows() {}
+
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * The {@code n} elements (whole 256-element blocks) of the Q4_K or Q6_K row at {@code off}
+     * into out[o ..]. At 16 float lanes in vectors, with the very operations of the decode
+     * kernels ({@link KQuantGemv}): other forms of the same steps (sign-extending casts,
+     * arithmetic shifts) fed the JDK's shared vector code a second type profile, and decoding a
+     * K-quant model after a prefill ran 2–4× slower. Other widths use the scalar codec.
+     */
+    static void dequantize(DType t, MemorySegment w, long off, int n, float[] out, int o) {
+        if (!KQuantGemv.PAIRED) {
+            Codecs.forType(t).dequantize(w, off, out, o, n);
+        } else if (t == DType.Q4_K) {
+            q4_K(w, off, n, out, o);
+        } else if (t == DType.Q6_K) {
+            q6_K(w, off, n, out, o);
+        } else {
+            throw new IllegalArgumentException("not a K-quant row: " + t);
+        }
+    }
+
+    /** Q4_K (layout at {@code Q4_KCodec}): sub-blocks 2i (low nibbles) and 2i + 1 (high) share 32 bytes. */
+    private static void q4_K(MemorySegment w, long off, int n, float[] out, int o) {
+        for (int blk = 0; blk < n / 256; blk++) {
+            long p = off + 144L * blk;
+            float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p));
+            float dmin = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 2));
+            int ob = o + 256 * blk;
+            for (int pair = 0; pair < 4; pair++) {
+                int j = 2 * pair;
+                float d1 = d * KQuants.q4kScale(w, p + 4, j);
+                float m1 = dmin * KQuants.q4kMin(w, p + 4, j);
+                float d2 = d * KQuants.q4kScale(w, p + 4, j + 1);
+                float m2 = dmin * KQuants.q4kMin(w, p + 4, j + 1);
+                long q = p + 16 + 32L * pair;
+                int op = ob + 64 * pair;
+                for (int c = 0; c < 32; c += 16) {
+                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, q + c, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    ((FloatVector) packed.and(15).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(out, op + c);
+                    ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(d2).sub(m2).intoArray(out, op + 32 + c);
+                }
+            }
+        }
+    }
+
+    /** Q6_K (layout at {@code Q6_KCodec}): the bit assembly of {@code KQuantGemv.q6kPair}. */
+    private static void q6_K(MemorySegment w, long off, int n, float[] out, int o) {
+        for (int blk = 0; blk < n / 256; blk++) {
+            long p = off + 210L * blk;
+            float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 208));
+            for (int h = 0; h < 2; h++) {
+                long ql = p + 64L * h;
+                long qh = p + 128 + 32L * h;
+                long sc = p + 192 + 8L * h;
+                int oh = o + 256 * blk + 128 * h;
+                for (int l = 0; l < 32; l += 16) {
+                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    for (int g = 0; g < 4; g++) {
+                        IntVector packed = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql + l + 32 * (g & 1), LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector q = packed.lanewise(VectorOperators.LSHR, 4 * (g >> 1)).and(15)
+                                .or(high.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                        float scale = d * w.get(LE.BYTE, sc + l / 16 + 2 * g);
+                        ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, oh + l + 32 * g);
+                    }
+                }
+            }
+        }
+    }
+}
