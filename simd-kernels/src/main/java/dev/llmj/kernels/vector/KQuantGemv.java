@@ -298,10 +298,13 @@ final class KQuantGemv {
      * Bytes are zero-extended and shifted logically where the dot sign-extends and shifts
      * arithmetically: after the masks the bits are the same. Each chunk of 16 loads its low bytes
      * once for groups g and g + 2 (low and high nibble) and its high bits moved up by four, so a
-     * group's two bits are one shift and one mask from their place: 14 → 10 vector operations per
-     * 16 weights, an 8192 × 4096 GEMV 6.7–6.9 → 5.5–5.7 ms (one thread, alternating runs). The
-     * batched tile keeps the old form: with both rows' four byte vectors live beside its sixteen
-     * accumulators it ran slower (1.75 → 1.95–2.37 ms per vector at B = 8).
+     * group's two bits are one shift and one mask from their place. Groups go two per pass of a
+     * loop, not all four written out: written out (4.1–4.3 ms for an 8192 × 4096 GEMV, one thread,
+     * against 4.5–4.7 now and 5.5–5.7 with one group per pass) the method was large enough that
+     * about one C2 compilation in six under CPU contention left its vectors boxed (0.13–0.22 MB
+     * per call in {@code SteadyStateAllocationTest}); two per pass: none in twelve such runs. The
+     * batched tile keeps one group per pass: with both rows' four byte vectors live beside its
+     * sixteen accumulators it ran slower (1.75 → 1.95–2.37 ms per vector at B = 8).
      */
     private static void q6kPair(MemorySegment w, long p, long p1, float[] xa, int x0, int blocks, float[] buf,
             float[] sm, boolean first) {
@@ -326,19 +329,18 @@ final class KQuantGemv {
                     IntVector even0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql0 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)), odd0 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql0 + l + 32, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
                     IntVector even1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)), odd1 = ((IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql1 + l + 32, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
                     int s = sb + 8 * h + l / 16;
-                    int xg = xh + l;
-                    FloatVector xv = FloatVector.fromArray(F, xa, xg);
-                    a0 = ((FloatVector) even0.and(15).or(high0.and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s]).fma(xv, a0);
-                    a1 = ((FloatVector) even1.and(15).or(high1.and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s]).fma(xv, a1);
-                    xv = FloatVector.fromArray(F, xa, xg + 32);
-                    a0 = ((FloatVector) odd0.and(15).or(high0.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s + 2]).fma(xv, a0);
-                    a1 = ((FloatVector) odd1.and(15).or(high1.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s + 2]).fma(xv, a1);
-                    xv = FloatVector.fromArray(F, xa, xg + 64);
-                    a0 = ((FloatVector) even0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.LSHR, 4).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s + 4]).fma(xv, a0);
-                    a1 = ((FloatVector) even1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.LSHR, 4).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s + 4]).fma(xv, a1);
-                    xv = FloatVector.fromArray(F, xa, xg + 96);
-                    a0 = ((FloatVector) odd0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.LSHR, 6).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s + 6]).fma(xv, a0);
-                    a1 = ((FloatVector) odd1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.LSHR, 6).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s + 6]).fma(xv, a1);
+                    // groups 0, 1 take the low nibbles, 2, 3 the high ones: two groups per pass keep
+                    // the method small enough to compile reliably (see above), in the order 0, 1, 2, 3
+                    for (int half = 0; half < 2; half++) {
+                        int g = 2 * half;
+                        int xg = xh + l + 32 * g;
+                        FloatVector xv = FloatVector.fromArray(F, xa, xg);
+                        a0 = ((FloatVector) even0.lanewise(VectorOperators.LSHR, 4 * half).and(15).or(high0.lanewise(VectorOperators.LSHR, 2 * g).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s + 2 * g]).fma(xv, a0);
+                        a1 = ((FloatVector) even1.lanewise(VectorOperators.LSHR, 4 * half).and(15).or(high1.lanewise(VectorOperators.LSHR, 2 * g).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s + 2 * g]).fma(xv, a1);
+                        xv = FloatVector.fromArray(F, xa, xg + 32);
+                        a0 = ((FloatVector) odd0.lanewise(VectorOperators.LSHR, 4 * half).and(15).or(high0.lanewise(VectorOperators.LSHR, 2 * g + 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[s + 2 * g + 2]).fma(xv, a0);
+                        a1 = ((FloatVector) odd1.lanewise(VectorOperators.LSHR, 4 * half).and(15).or(high1.lanewise(VectorOperators.LSHR, 2 * g + 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(sm[16 + s + 2 * g + 2]).fma(xv, a1);
+                    }
                 }
             }
         }
