@@ -259,7 +259,7 @@ final class KQuantGemv {
      * 4.7–4.8 ms, 3.5–3.7 without it); byte by byte, 24 checked segment loads, it had made the
      * kernel 2.5× slower than the dot.
      */
-    private static void scalesAndMins(MemorySegment w, long p, float[] out, int o) {
+    static void scalesAndMins(MemorySegment w, long p, float[] out, int o) {
         float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p));
         float dmin = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 2));
         // the 12 scale bytes and the first 4 quant bytes (ignored), as ints
@@ -430,7 +430,7 @@ final class KQuantGemv {
      * out[o + i], i &lt; 16: one sign-extending load, one conversion, one product (the dot's
      * fl(d·scale)); with scalar shifts out of two longs this was a fifth of the GEMV.
      */
-    private static void scales6(MemorySegment w, long p, float[] out, int o) {
+    static void scales6(MemorySegment w, long p, float[] out, int o) {
         float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 208));
         ((FloatVector) ByteVector.fromMemorySegment(B_PER_F, w, p + 192, LITTLE).convertShape(VectorOperators.B2F, F, 0))
                 .mul(d).intoArray(out, o);

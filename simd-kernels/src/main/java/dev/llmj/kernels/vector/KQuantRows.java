@@ -3,10 +3,7 @@ package dev.llmj.kernels.vector;
 import static dev.llmj.kernels.VectorWidths.B_PER_F;
 import static dev.llmj.kernels.VectorWidths.I;
 
-import dev.llmj.kernels.scalar.KQuants;
 import dev.llmj.tensor.DType;
-import dev.llmj.tensor.HalfFloats;
-import dev.llmj.tensor.LE;
 import dev.llmj.tensor.quant.Codecs;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -47,17 +44,17 @@ final class KQuantRows {
 
     /** Q4_K (layout at {@code Q4_KCodec}): sub-blocks 2i (low nibbles) and 2i + 1 (high) share 32 bytes. */
     private static void q4_K(MemorySegment w, long off, int n, float[] out, int o) {
+        float[] sm = new float[16]; // d·sc_j at j, dmin·m_j at 8 + j: the products the codec forms
         for (int blk = 0; blk < n / 256; blk++) {
             long p = off + 144L * blk;
-            float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p));
-            float dmin = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 2));
+            KQuantGemv.scalesAndMins(w, p, sm, 0);
             int ob = o + 256 * blk;
             for (int pair = 0; pair < 4; pair++) {
                 int j = 2 * pair;
-                float d1 = d * KQuants.q4kScale(w, p + 4, j);
-                float m1 = dmin * KQuants.q4kMin(w, p + 4, j);
-                float d2 = d * KQuants.q4kScale(w, p + 4, j + 1);
-                float m2 = dmin * KQuants.q4kMin(w, p + 4, j + 1);
+                float d1 = sm[j];
+                float m1 = sm[8 + j];
+                float d2 = sm[j + 1];
+                float m2 = sm[9 + j];
                 long q = p + 16 + 32L * pair;
                 int op = ob + 64 * pair;
                 for (int c = 0; c < 32; c += 16) {
@@ -71,13 +68,13 @@ final class KQuantRows {
 
     /** Q6_K (layout at {@code Q6_KCodec}): the bit assembly of {@code KQuantGemv.q6kPair}. */
     private static void q6_K(MemorySegment w, long off, int n, float[] out, int o) {
+        float[] sm = new float[16]; // d·scale_i, the products the codec forms
         for (int blk = 0; blk < n / 256; blk++) {
             long p = off + 210L * blk;
-            float d = HalfFloats.f16ToFloat(w.get(LE.SHORT, p + 208));
+            KQuantGemv.scales6(w, p, sm, 0);
             for (int h = 0; h < 2; h++) {
                 long ql = p + 64L * h;
                 long qh = p + 128 + 32L * h;
-                long sc = p + 192 + 8L * h;
                 int oh = o + 256 * blk + 128 * h;
                 for (int l = 0; l < 32; l += 16) {
                     IntVector high = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, qh + l, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
@@ -85,7 +82,7 @@ final class KQuantRows {
                         IntVector packed = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, ql + l + 32 * (g & 1), LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                         IntVector q = packed.lanewise(VectorOperators.LSHR, 4 * (g >> 1)).and(15)
                                 .or(high.lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                        float scale = d * w.get(LE.BYTE, sc + l / 16 + 2 * g);
+                        float scale = sm[8 * h + l / 16 + 2 * g];
                         ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, oh + l + 32 * g);
                     }
                 }
