@@ -47,10 +47,6 @@ public final class QuantMix {
                 (int) tensorNames.stream().filter(n -> n.contains("ffn_down")).count());
     }
 
-    public TargetType type() {
-        return type;
-    }
-
     /** The dtype of tensor {@code name} of {@code shape} (innermost dimension last), now {@code source}. */
     public DType dtypeFor(String name, long[] shape, DType source) {
         if (!source.isDecodable()) {

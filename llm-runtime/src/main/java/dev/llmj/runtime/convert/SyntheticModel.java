@@ -81,41 +81,45 @@ public final class SyntheticModel {
             if (dtype.dtype().isQuantized()) {
                 w.put("general.quantization_version", GgufValue.uint32(2));
             }
-            long kvDim = (long) shape.dim() / shape.heads() * shape.kvHeads();
-            QuantMix mix = QuantMix.of(dtype, pure, tensorNames(shape));
+            List<TensorSpec> tensors = tensors(shape);
+            QuantMix mix = QuantMix.of(dtype, pure, tensors.stream().map(TensorSpec::name).toList());
             int[] index = {0};
-            matrix(w, mix, "token_embd.weight", seed, index, shape.vocab(), shape.dim());
-            for (int l = 0; l < shape.layers(); l++) {
-                String p = "blk." + l + ".";
-                ones(w, p + "attn_norm.weight", shape.dim());
-                matrix(w, mix, p + "attn_q.weight", seed, index, shape.dim(), shape.dim());
-                matrix(w, mix, p + "attn_k.weight", seed, index, kvDim, shape.dim());
-                matrix(w, mix, p + "attn_v.weight", seed, index, kvDim, shape.dim());
-                matrix(w, mix, p + "attn_output.weight", seed, index, shape.dim(), shape.dim());
-                ones(w, p + "ffn_norm.weight", shape.dim());
-                matrix(w, mix, p + "ffn_gate.weight", seed, index, shape.hidden(), shape.dim());
-                matrix(w, mix, p + "ffn_down.weight", seed, index, shape.dim(), shape.hidden());
-                matrix(w, mix, p + "ffn_up.weight", seed, index, shape.hidden(), shape.dim());
+            for (TensorSpec t : tensors) {
+                if (t.rows() == 0) {
+                    ones(w, t.name(), (int) t.cols());
+                } else {
+                    matrix(w, mix, t.name(), seed, index, t.rows(), t.cols());
+                }
             }
-            ones(w, "output_norm.weight", shape.dim());
-            matrix(w, mix, "output.weight", seed, index, shape.vocab(), shape.dim());
             w.write(output, progress);
         }
     }
 
-    /** The tensors {@link #write} emits for {@code shape}, in its order. */
-    static List<String> tensorNames(Shape shape) {
-        List<String> names = new ArrayList<>();
-        names.add("token_embd.weight");
+    /** One tensor of the file: a matrix of rows × cols, or (rows = 0) a norm vector of cols ones. */
+    record TensorSpec(String name, long rows, long cols) {}
+
+    /** The tensors {@link #write} emits for {@code shape}, in file order. */
+    static List<TensorSpec> tensors(Shape shape) {
+        long dim = shape.dim();
+        long hidden = shape.hidden();
+        long kvDim = dim / shape.heads() * shape.kvHeads();
+        List<TensorSpec> t = new ArrayList<>();
+        t.add(new TensorSpec("token_embd.weight", shape.vocab(), dim));
         for (int l = 0; l < shape.layers(); l++) {
-            for (String t : new String[] {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm",
-                    "ffn_gate", "ffn_down", "ffn_up"}) {
-                names.add("blk." + l + "." + t + ".weight");
-            }
+            String p = "blk." + l + ".";
+            t.add(new TensorSpec(p + "attn_norm.weight", 0, dim));
+            t.add(new TensorSpec(p + "attn_q.weight", dim, dim));
+            t.add(new TensorSpec(p + "attn_k.weight", kvDim, dim));
+            t.add(new TensorSpec(p + "attn_v.weight", kvDim, dim));
+            t.add(new TensorSpec(p + "attn_output.weight", dim, dim));
+            t.add(new TensorSpec(p + "ffn_norm.weight", 0, dim));
+            t.add(new TensorSpec(p + "ffn_gate.weight", hidden, dim));
+            t.add(new TensorSpec(p + "ffn_down.weight", dim, hidden));
+            t.add(new TensorSpec(p + "ffn_up.weight", hidden, dim));
         }
-        names.add("output_norm.weight");
-        names.add("output.weight");
-        return names;
+        t.add(new TensorSpec("output_norm.weight", 0, dim));
+        t.add(new TensorSpec("output.weight", shape.vocab(), dim));
+        return t;
     }
 
     private static void matrix(StreamingGgufWriter w, QuantMix mix, String name, long seed, int[] index, long rows,

@@ -76,6 +76,8 @@ public final class Q4_KCodec implements BlockCodec {
         float[] scales = new float[8];
         float[] mins = new float[8];
         byte[] packed = new byte[12];
+        int[] sixBitScales = new int[8]; // the stored 6-bit values, which the quants are fitted to
+        int[] sixBitMins = new int[8];
         for (int b = 0; b < n / BLOCK; b++) {
             int x = srcOff + b * BLOCK;
             long blk = off + (long) b * BYTES;
@@ -101,6 +103,8 @@ public final class Q4_KCodec implements BlockCodec {
             for (int j = 0; j < 8; j++) {
                 int ls = Math.min(63, KQuantFit.nearestInt(invScale * scales[j]) & 0xFF);
                 int lm = Math.min(63, KQuantFit.nearestInt(invMin * mins[j]) & 0xFF);
+                sixBitScales[j] = ls;
+                sixBitMins[j] = lm;
                 if (j < 4) {
                     packed[j] = (byte) ls;
                     packed[j + 4] = (byte) lm;
@@ -116,11 +120,11 @@ public final class Q4_KCodec implements BlockCodec {
             dst.set(LE.SHORT, blk + 2, dmin);
             MemorySegment.copy(packed, 0, dst, LE.BYTE, blk + 4, 12);
             for (int j = 0; j < 8; j++) {
-                float dj = HalfFloats.f16ToFloat(d) * scaleOrMin(dst, blk + 4, j, false);
+                float dj = HalfFloats.f16ToFloat(d) * sixBitScales[j];
                 if (dj == 0) {
                     continue;
                 }
-                float mj = HalfFloats.f16ToFloat(dmin) * scaleOrMin(dst, blk + 4, j, true);
+                float mj = HalfFloats.f16ToFloat(dmin) * sixBitMins[j];
                 for (int l = 0; l < 32; l++) {
                     int q = KQuantFit.nearestInt((src[x + 32 * j + l] + mj) / dj);
                     levels[32 * j + l] = Math.max(0, Math.min(15, q));

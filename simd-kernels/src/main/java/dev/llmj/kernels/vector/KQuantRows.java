@@ -3,6 +3,7 @@ package dev.llmj.kernels.vector;
 import static dev.llmj.kernels.VectorWidths.B_PER_F;
 import static dev.llmj.kernels.VectorWidths.I;
 
+import dev.llmj.kernels.WeightMatrix;
 import dev.llmj.tensor.DType;
 import dev.llmj.tensor.quant.Codecs;
 import java.lang.foreign.MemorySegment;
@@ -24,27 +25,33 @@ final class KQuantRows {
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
 
     /**
-     * The {@code n} elements (whole 256-element blocks) of the Q4_K or Q6_K row at {@code off}
-     * into out[o ..]. At 16 float lanes in vectors, with the very operations of the decode
-     * kernels ({@link KQuantGemv}): other forms of the same steps (sign-extending casts,
-     * arithmetic shifts) fed the JDK's shared vector code a second type profile, and decoding a
-     * K-quant model after a prefill ran 2–4× slower. Other widths use the scalar codec.
+     * Rows [j0, j1) of the Q4_K or Q6_K matrix {@code w} into out, row j at (j − j0)·cols. At 16
+     * float lanes in vectors, with the very operations of the decode kernels ({@link KQuantGemv}):
+     * other forms of the same steps (sign-extending casts, arithmetic shifts) fed the JDK's shared
+     * vector code a second type profile, and decoding a K-quant model after a prefill ran 2–4×
+     * slower. Other widths use the scalar codec.
      */
-    static void dequantize(DType t, MemorySegment w, long off, int n, float[] out, int o) {
-        if (!KQuantGemv.PAIRED) {
-            Codecs.forType(t).dequantize(w, off, out, o, n);
-        } else if (t == DType.Q4_K) {
-            q4_K(w, off, n, out, o);
-        } else if (t == DType.Q6_K) {
-            q6_K(w, off, n, out, o);
-        } else {
-            throw new IllegalArgumentException("not a K-quant row: " + t);
+    static void dequantize(WeightMatrix w, int j0, int j1, float[] out) {
+        DType t = w.dtype();
+        int n = w.cols();
+        float[] sm = new float[16]; // a block's scale products, as the codec forms them
+        for (int j = j0; j < j1; j++) {
+            int o = (j - j0) * n;
+            if (!KQuantGemv.PAIRED) {
+                Codecs.forType(t).dequantize(w.base(), w.row(j), out, o, n);
+            } else if (t == DType.Q4_K) {
+                q4_K(w.base(), w.row(j), n, out, o, sm);
+            } else if (t == DType.Q6_K) {
+                q6_K(w.base(), w.row(j), n, out, o, sm);
+            } else {
+                throw new IllegalArgumentException("not a K-quant matrix: " + t);
+            }
         }
     }
 
     /** Q4_K (layout at {@code Q4_KCodec}): sub-blocks 2i (low nibbles) and 2i + 1 (high) share 32 bytes. */
-    private static void q4_K(MemorySegment w, long off, int n, float[] out, int o) {
-        float[] sm = new float[16]; // d·sc_j at j, dmin·m_j at 8 + j: the products the codec forms
+    private static void q4_K(MemorySegment w, long off, int n, float[] out, int o, float[] sm) {
+        // sm: d·sc_j at j, dmin·m_j at 8 + j
         for (int blk = 0; blk < n / 256; blk++) {
             long p = off + 144L * blk;
             KQuantGemv.scalesAndMins(w, p, sm, 0);
@@ -66,9 +73,9 @@ final class KQuantRows {
         }
     }
 
-    /** Q6_K (layout at {@code Q6_KCodec}): the bit assembly of {@code KQuantGemv.q6kPair}. */
-    private static void q6_K(MemorySegment w, long off, int n, float[] out, int o) {
-        float[] sm = new float[16]; // d·scale_i, the products the codec forms
+    /** Q6_K (layout at {@code Q6_KCodec}): the bit assembly of {@code KQuantGemv.q6kTile}, one group per pass. */
+    private static void q6_K(MemorySegment w, long off, int n, float[] out, int o, float[] sm) {
+        // sm: d·scale_i
         for (int blk = 0; blk < n / 256; blk++) {
             long p = off + 210L * blk;
             KQuantGemv.scales6(w, p, sm, 0);

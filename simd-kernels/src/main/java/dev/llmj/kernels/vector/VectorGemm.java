@@ -153,10 +153,8 @@ final class VectorGemm {
                 BatchTiles.dequantize(w.dtype(), w.base(), w.row(j), k / 32, b, (j - j0) * k);
             }
         } else if (w.dtype() == DType.Q4_K || w.dtype() == DType.Q6_K) {
-            // the codec's floats, decoded in vectors straight into the array (KQuantRows)
-            for (int j = j0; j < j1; j++) {
-                KQuantRows.dequantize(w.dtype(), w.base(), w.row(j), k, b, (j - j0) * k);
-            }
+            // the codec's floats, decoded in vectors straight into the array
+            KQuantRows.dequantize(w, j0, j1, b);
         } else {
             // decoded into native scratch, then copied: decoding straight into the array through
             // a heap segment made the JDK's shared vector-store code see a second segment kind,
