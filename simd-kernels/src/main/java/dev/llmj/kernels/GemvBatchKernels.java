@@ -44,4 +44,25 @@ public interface GemvBatchKernels {
             gemvBatchF32(ws[i], xs, xOff, b, ys[i], 0);
         }
     }
+
+    /**
+     * ys[v] = w · xs[v] for Q4_0 weights re-laid as {@link InterleavedQ4_0}, each vector quantized
+     * to Q8_0 as {@link #gemvBatch} quantizes it: every result is {@link DotKernels#dotQ4_0} of the
+     * source row and the quantized vector as the scalar kernels compute it (an exact integer sum per
+     * block, blocks combined by one fma chain), bit for bit, so a vector's result is the same
+     * whatever b. {@code dev.llmj.kernels.scalar.ScalarInterleavedQ4_0} is the specification.
+     */
+    void gemvBatch(InterleavedQ4_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
+
+    /**
+     * {@link #gemvBatch(InterleavedQ4_0, MemorySegment, long, int, MemorySegment, long)} of the same
+     * vectors against several interleaved weights of one width, into {@code ys[i]} from byte 0, each
+     * result exactly what the single call gives. Implementations may run all the weights' rows as
+     * one parallel job; this default runs them one by one.
+     */
+    default void gemvBatchGroup(InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        for (int i = 0; i < ws.length; i++) {
+            gemvBatch(ws[i], xs, xOff, b, ys[i], 0);
+        }
+    }
 }

@@ -250,6 +250,36 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
     }
 
     /**
+     * b GEMVs against interleaved Q4_0 weights with Q8_0 activations, each bit-identical to the
+     * scalar {@code dotQ4_0} of its source row (see {@link GemvBatchKernels#gemvBatch(InterleavedQ4_0,
+     * MemorySegment, long, int, MemorySegment, long)}).
+     */
+    @Override
+    public void gemvBatch(InterleavedQ4_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        Objects.requireNonNull(w, "w");
+        if (b < 1) {
+            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
+        }
+        Checks.f32("xs (" + b + "×" + w.cols() + ")", xs, xOff, (long) b * w.cols());
+        Checks.f32("ys (" + b + "×" + w.rows() + ")", ys, yOff, (long) b * w.rows());
+        batch.gemvBatch(w, xs, xOff, b, ys, yOff);
+    }
+
+    /** {@link #gemvBatch(InterleavedQ4_0, MemorySegment, long, int, MemorySegment, long)} against weights of one width, into {@code ys[i]}. */
+    @Override
+    public void gemvBatchGroup(InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        if (b < 1) {
+            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
+        }
+        Tensor[] sources = new Tensor[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            sources[i] = Objects.requireNonNull(ws[i], "ws[" + i + "]").source();
+        }
+        checkGroup(sources, "xs", xs, xOff, b, "ys", ys);
+        batch.gemvBatchGroup(ws, xs, xOff, b, ys);
+    }
+
+    /**
      * A group's weights share one width K; its input holds {@code count} rows of K floats and each
      * output {@code count} rows of its weight's row count, from byte 0.
      */

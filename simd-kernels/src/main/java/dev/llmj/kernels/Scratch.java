@@ -42,4 +42,14 @@ public final class Scratch {
         }
         return a;
     }
+
+    /** {@link #floats} for int[]s. */
+    public static int[] ints(ThreadLocal<int[]> slot, int ints) {
+        int[] a = slot.get();
+        if (a.length < ints) {
+            a = new int[ints];
+            slot.set(a);
+        }
+        return a;
+    }
 }

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Widths never rise above what the hardware offers.
  *
  * <p>One species per element type in the whole process (floats {@link #F}, ints {@link #I},
- * bytes {@link #B_PER_F}, shorts {@link #S_PER_F}; attention's softmax adds doubles and longs of
+ * bytes {@link #B_PER_F}, shorts {@link #S_PER_F} (and {@link #S}, see there); attention's softmax adds doubles and longs of
  * the same bit size). The JDK's vector code is shared by every caller, and its type profiles with
  * it: once a second species of an element type runs somewhere, a kernel compiled afterwards may
  * keep a guarded path for the other vector class and box its accumulators there (a half-width
@@ -41,6 +41,16 @@ public final class VectorWidths {
             ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, BITS / 4)));
     /** Shorts with one lane per float lane, for widening f16/bf16 → float. */
     public static final VectorSpecies<Short> S_PER_F = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
+
+    /**
+     * Shorts at the full bit size: the 16-bit lanes of the interleaved Q4_0 kernel. The one
+     * exception to one species per element type: f16/bf16 widening needs one short per float lane
+     * ({@link #S_PER_F}), and loading it from this species instead (masked, or full-width with
+     * half the lanes used) made the F16 GEMV 3–4× slower. The two share no vector operation but
+     * the static, species-constant loads, and {@code SteadyStateAllocationTest} runs the F16
+     * kernels before the interleaved one to catch a profile either leaves the other.
+     */
+    public static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
 
     /** Float lanes per vector. */
     public static final int F_LANES = F.length();

@@ -103,4 +103,35 @@ class SteadyStateAllocationTest {
             }
         }
     }
+
+    /**
+     * The interleaved Q4_0 kernel (16-bit lanes, full-width short vectors) allocates only its
+     * per-call bookkeeping (the range task, two small arrays), not boxed vectors: a boxed chunk
+     * step costs several vectors per 4 columns, here 2 row groups × 16 blocks × 8 chunks, tens of
+     * KB per call. This kernel's full-width shorts ({@link VectorWidths#S}) are the second short
+     * species next to the F16 widening's half-width one, so the F16 kernels run before and after it
+     * here: neither may leave a profile that makes the other box.
+     */
+    @Test
+    void interleavedQ4_0KernelDoesNotBox() {
+        int rows = 64, cols = 512;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment xs = arena.allocate(4L * 4 * cols, 64);
+            MemorySegment ys = arena.allocate(4L * 4 * rows, 64);
+            for (int i = 0; i < 4 * cols; i++) {
+                xs.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (i % 11) * 0.125f - 0.5f);
+            }
+            Tensor half = Tensor.wrap(arena.allocate(DType.F16.byteSize(cols) * rows, 64), 0, DType.F16, rows, cols);
+            SteadyAllocation.assertUnder("gemv F16", 4L * 1024 * SteadyAllocation.CALLS, () -> k.gemv(half, xs, 0, ys, 0));
+            Tensor q4 = Tensor.wrap(arena.allocate(DType.Q4_0.byteSize(cols) * rows, 64), 0, DType.Q4_0, rows, cols);
+            InterleavedQ4_0 iw = InterleavedQ4_0.of(q4, arena, KernelExecutor.singleThread());
+            for (int b : new int[] {1, 4}) {
+                SteadyAllocation.assertUnder("interleaved Q4_0 b=" + b, 2L * 1024 * SteadyAllocation.CALLS,
+                        () -> k.gemvBatch(iw, xs, 0, b, ys, 0));
+            }
+            SteadyAllocation.assertUnder("gemv F16 after", 4L * 1024 * SteadyAllocation.CALLS, () -> k.gemv(half, xs, 0, ys, 0));
+            SteadyAllocation.assertUnder("gemvBatchF32 F16 b=4 after", 4L * 1024 * SteadyAllocation.CALLS,
+                    () -> k.gemvBatchF32(half, xs, 0, 4, ys, 0));
+        }
+    }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Decodes one next token for each of several sessions of the same model in one forward pass: the
- * b tokens' projections go through {@link Kernels#gemvBatchF32}, so every weight matrix is streamed
+ * b tokens' projections go through {@link DecodeProjections} (batched GEMVs), so every weight matrix is streamed
  * from memory once per step instead of once per session. Decode is memory-bound, so b sequences
  * cost little more than one.
  *
@@ -29,6 +29,7 @@ public final class BatchDecoder implements AutoCloseable {
     private final ModelConfig c;
     private final ModelWeights w;
     private final Kernels k;
+    private final DecodeProjections projections;
     private final ParallelFor parallel;
     private final int maxSessions;
     private final Arena arena;
@@ -43,6 +44,7 @@ public final class BatchDecoder implements AutoCloseable {
         this.c = model.config();
         this.w = model.weights();
         this.k = model.kernels();
+        this.projections = model.projections();
         this.parallel = (count, body) -> k.executor().parallelFor(count, body);
         this.maxSessions = maxSessions;
         this.arena = Arena.ofShared();
@@ -110,7 +112,7 @@ public final class BatchDecoder implements AutoCloseable {
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
             a.normRows(lw.attnNorm(), 0, b);
-            k.gemvBatchF32Group(lw.qkv(), a.xb, 0, b, a.qkv());
+            projections.projectGroup(lw.qkv(), a.xb, b, a.qkv());
             if (lw.bq() != null) {
                 a.addBias(a.q, lw.bq(), b, c.queryDim());
                 a.addBias(a.kNew, lw.bk(), b, c.kvDim());
@@ -126,16 +128,16 @@ public final class BatchDecoder implements AutoCloseable {
                 Attention.forward(s.rope(), s.caches()[layer], row(a.q, i, c.queryDim()), row(a.kNew, i, c.kvDim()),
                         row(a.vNew, i, c.kvDim()), s.length(), 1, row(a.att, i, c.queryDim()), heads);
             });
-            k.gemvBatchF32(lw.wo(), a.att, 0, b, a.xb, 0);
+            projections.project(lw.wo(), a.att, b, a.xb);
             k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);
             a.normRows(lw.ffnNorm(), 0, b);
-            k.gemvBatchF32Group(lw.gateUp(), a.xb, 0, b, a.gateUp());
+            projections.projectGroup(lw.gateUp(), a.xb, b, a.gateUp());
             k.swiglu(a.gate, 0, a.gate, 0, a.up, 0, b * c.hiddenDim());
-            k.gemvBatchF32(lw.ffnDown(), a.gate, 0, b, a.xb, 0);
+            projections.project(lw.ffnDown(), a.gate, b, a.xb);
             k.add(a.x, 0, a.x, 0, a.xb, 0, b * dim);
         }
         a.normRows(w.outputNorm(), 0, b);
-        k.gemvBatchF32(w.output(), a.xb, 0, b, logits, 0);
+        projections.project(w.output(), a.xb, b, logits);
         for (int i = 0; i < b; i++) {
             sessions.get(i).recordDecoded(ids[i]);
         }

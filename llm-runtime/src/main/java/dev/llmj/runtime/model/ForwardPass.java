@@ -30,6 +30,7 @@ final class ForwardPass {
     private final ModelConfig c;
     private final ModelWeights w;
     private final Kernels k;
+    private final DecodeProjections projections;
     private final ParallelFor parallel;
     private final int maxBatch;
     private final Activations a;
@@ -39,6 +40,7 @@ final class ForwardPass {
         this.c = model.config();
         this.w = model.weights();
         this.k = model.kernels();
+        this.projections = model.projections();
         this.parallel = (count, body) -> k.executor().parallelFor(count, body);
         this.maxBatch = maxBatch;
         this.a = new Activations(model, arena, maxBatch);
@@ -123,17 +125,18 @@ final class ForwardPass {
     }
 
     /**
-     * out = in · wᵀ for n rows. A single row is a streaming GEMV ({@code gemvBatchF32} with one
-     * vector) instead of GEMM, which would dequantize every weight to F32 for one row. Activations
-     * stay F32 for every dtype, as in GEMM: decode and prefill of a position agree up to float
-     * rounding (Q8_0-quantized activations would shift logits by up to ~1/254 per element and
-     * change llama.cpp's reference text for the shared Q8_0 model). {@link BatchDecoder} runs the
-     * same kernel with several vectors, bit-identical per vector, so a sequence decodes the same
-     * alone or in a batch.
+     * out = in · wᵀ for n rows. A single row is a streaming GEMV ({@link DecodeProjections}) instead
+     * of GEMM, which would dequantize every weight to F32 for one row. Its activations stay F32, as
+     * in GEMM, except for Q4_0 weights, which run llama.cpp's arithmetic (Q8_0 activations) on
+     * interleaved copies: there decode and prefill of a position differ by the activations'
+     * rounding, ≈ 1/254 of each block's largest value. For the other dtypes they agree up to float
+     * rounding (Q8_0 activations for Q8_0 weights would change llama.cpp's reference text for the
+     * shared Q8_0 model). {@link BatchDecoder} runs the same kernels with several vectors,
+     * bit-identical per vector, so a sequence decodes the same alone or in a batch.
      */
     private void matmul(Tensor weight, MemorySegment in, int n, MemorySegment out) {
         if (n == 1) {
-            k.gemvBatchF32(weight, in, 0, 1, out, 0);
+            projections.project(weight, in, 1, out);
         } else {
             k.gemm(weight, in, 0, n, out, 0);
         }
@@ -146,7 +149,7 @@ final class ForwardPass {
      */
     private void matmuls(Tensor[] weights, MemorySegment in, int n, MemorySegment[] outs) {
         if (n == 1) {
-            k.gemvBatchF32Group(weights, in, 0, 1, outs);
+            projections.projectGroup(weights, in, 1, outs);
         } else {
             k.gemmGroup(weights, in, 0, n, outs);
         }

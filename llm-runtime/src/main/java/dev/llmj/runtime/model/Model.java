@@ -23,14 +23,16 @@ public final class Model implements AutoCloseable {
     private final ModelWeights weights;
     private final Tokenizer tokenizer;
     private final Kernels kernels;
+    private final DecodeProjections projections;
 
-    private Model(Path source, Arena arena, ModelLoader.Loaded loaded, Kernels kernels) {
+    private Model(Path source, Arena arena, ModelLoader.Loaded loaded, Kernels kernels, boolean interleaveQ4_0) {
         this.source = source;
         this.arena = arena;
         this.config = loaded.config();
         this.weights = loaded.weights();
         this.tokenizer = loaded.tokenizer();
         this.kernels = kernels;
+        this.projections = DecodeProjections.of(weights, kernels, arena, interleaveQ4_0);
     }
 
     /** Loads a GGUF file, or a llama2.c checkpoint with {@code tokenizer.bin} beside it. */
@@ -43,10 +45,19 @@ public final class Model implements AutoCloseable {
      * @param kernels       the kernels (and executor) the forward pass runs on
      */
     public static Model load(Path file, Path tokenizerFile, Kernels kernels) throws IOException {
+        return load(file, tokenizerFile, kernels, DecodeProjections.interleaveByDefault());
+    }
+
+    /**
+     * {@link #load(Path, Path, Kernels)}, choosing whether decoding runs Q4_0 matrices on
+     * interleaved copies with Q8_0 activations (see {@link DecodeProjections}); the public loaders
+     * follow {@code -Dllmj.q4_0.interleaved} (default true).
+     */
+    static Model load(Path file, Path tokenizerFile, Kernels kernels, boolean interleaveQ4_0) throws IOException {
         Objects.requireNonNull(kernels, "kernels");
         Arena arena = Arena.ofShared();
         try {
-            return new Model(file, arena, ModelLoader.load(file, tokenizerFile, arena), kernels);
+            return new Model(file, arena, ModelLoader.load(file, tokenizerFile, arena), kernels, interleaveQ4_0);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -71,6 +82,11 @@ public final class Model implements AutoCloseable {
 
     public Kernels kernels() {
         return kernels;
+    }
+
+    /** The decode-time projections (interleaved Q4_0 copies), owned with the weights. */
+    DecodeProjections projections() {
+        return projections;
     }
 
     /** A new session with the file's own rope scheme and a context of {@code contextLength} tokens. */

@@ -1,13 +1,22 @@
 package dev.llmj.runtime.model;
 
 import dev.llmj.rope.PairLayout;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.Tensor;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * A deliberately naive float64 Llama/Qwen2 forward pass over dequantized weights: plain arrays,
  * full attention recomputed for every position, rotary angles computed directly. It shares no
  * code with the runtime beyond reading weights, so agreement checks the runtime's arithmetic.
  * Plain RoPE only.
+ *
+ * <p>With {@code q8ActivationsForQ4_0}, products with Q4_0 matrices first round the activations
+ * as llama.cpp's {@code quantize_row_q8_0} does (per 32-element block: d = max|x| / 127 stored as
+ * binary16, x ≈ d · round(x / d)), which is what the runtime's decode does for Q4_0 weights.
  */
 final class NaiveTransformer {
     private final ModelConfig c;
@@ -15,12 +24,20 @@ final class NaiveTransformer {
     private final double[][] out;
     private final double[] outNorm;
     private final Layer[] layers;
+    /** Matrices whose products see Q8_0-rounded activations. */
+    private final Set<double[][]> q8Activations = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final boolean q8ActivationsForQ4_0;
 
     private record Layer(double[] attnNorm, double[][] wq, double[][] wk, double[][] wv, double[][] wo,
                          double[] bq, double[] bk, double[] bv, double[] ffnNorm, double[][] gate, double[][] down,
                          double[][] up) {}
 
     NaiveTransformer(Model m) {
+        this(m, false);
+    }
+
+    NaiveTransformer(Model m, boolean q8ActivationsForQ4_0) {
+        this.q8ActivationsForQ4_0 = q8ActivationsForQ4_0;
         c = m.config();
         ModelWeights w = m.weights();
         embed = matrix(w.tokenEmbedding());
@@ -47,7 +64,7 @@ final class NaiveTransformer {
         return d;
     }
 
-    private static double[][] matrix(Tensor t) {
+    private double[][] matrix(Tensor t) {
         float[] f = t.toFloatArray();
         int rows = (int) t.dim(0);
         int cols = (int) t.dim(1);
@@ -57,10 +74,16 @@ final class NaiveTransformer {
                 m[r][j] = f[r * cols + j];
             }
         }
+        if (q8ActivationsForQ4_0 && t.dtype() == DType.Q4_0) {
+            q8Activations.add(m);
+        }
         return m;
     }
 
-    private static double[] matVec(double[][] w, double[] x) {
+    private double[] matVec(double[][] w, double[] x) {
+        if (q8Activations.contains(w)) {
+            x = q8Rounded(x);
+        }
         double[] y = new double[w.length];
         for (int r = 0; r < w.length; r++) {
             double s = 0;
@@ -70,6 +93,25 @@ final class NaiveTransformer {
             y[r] = s;
         }
         return y;
+    }
+
+    /** x as llama.cpp's Q8_0 activation blocks hold it (float arithmetic, as in its quantizer). */
+    static double[] q8Rounded(double[] x) {
+        double[] out = new double[x.length];
+        for (int b = 0; b < x.length; b += 32) {
+            float amax = 0;
+            for (int i = b; i < b + 32; i++) {
+                amax = Math.max(amax, Math.abs((float) x[i]));
+            }
+            float d = amax / 127f;
+            float id = d != 0 ? 1f / d : 0f;
+            double stored = HalfFloats.f16ToFloat(HalfFloats.floatToF16(d));
+            for (int i = b; i < b + 32; i++) {
+                float v = (float) x[i] * id;
+                out[i] = stored * Math.signum(v) * Math.floor(Math.abs((double) v) + 0.5); // half away from zero
+            }
+        }
+        return out;
     }
 
     private double[] rmsnorm(double[] x, double[] g) {

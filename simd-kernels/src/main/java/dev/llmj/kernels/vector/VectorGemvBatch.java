@@ -3,6 +3,7 @@ package dev.llmj.kernels.vector;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
 import dev.llmj.kernels.GemvBatchKernels;
+import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.MatrixKernels;
 import dev.llmj.kernels.Scratch;
@@ -437,5 +438,16 @@ public final class VectorGemvBatch implements GemvBatchKernels {
                 }
             }
         }
+    }
+
+    @Override
+    public void gemvBatch(InterleavedQ4_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        InterleavedQ4_0Gemv.gemvBatchGroup(executor, new InterleavedQ4_0[] {w}, xs, xOff, b, new MemorySegment[] {ys},
+                new long[] {yOff});
+    }
+
+    @Override
+    public void gemvBatchGroup(InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        InterleavedQ4_0Gemv.gemvBatchGroup(executor, ws, xs, xOff, b, ys, new long[ws.length]);
     }
 }

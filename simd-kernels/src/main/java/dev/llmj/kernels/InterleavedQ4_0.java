@@ -1,0 +1,123 @@
+package dev.llmj.kernels;
+
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.LE;
+import dev.llmj.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A Q4_0 weight matrix re-laid for decoding with 16-bit integer lanes: lane r of a vector is row r
+ * of a 32-row tile, so one vector multiply-add covers 32 rows at one column and a block's integer
+ * sum never has to be gathered across lanes. (The Vector API cannot emit the int8 dot-product
+ * instructions llama.cpp uses; 16-bit multiplies and adds are the closest it has, and a Q4_0 value
+ * (−8..7) times a Q8_0 activation (−127..127), summed over a 32-element block, stays within
+ * ±32512, inside a short.)
+ *
+ * <pre>
+ *   tile (g, blk) = rows 32g .. 32g+31 × block blk (columns 32·blk .. +31), 576 bytes at
+ *   (g · blocks + blk) · 576:
+ *     bytes 64c .. 64c+63 (c = 0..7): 32 little-endian shorts; short r holds row 32g+r's
+ *       elements 4c .. 4c+3, element 4c+k in bits 4k .. 4k+3 as a 4-bit two's complement q − 8
+ *       (the Q4_0 nibble q with its top bit flipped)
+ *     bytes 512 .. 575: row 32g+r's block scale d (binary16, finite) at 512 + 2r
+ *   rows past the matrix's last (the final tile, when rows % 32 ≠ 0) hold q − 8 = 0 and d = 0
+ * </pre>
+ *
+ * The source keeps its own layout (GEMM and everything else still read it); this copy lives in the
+ * arena it was made in and has the same owner as the model.
+ *
+ * @param source the Q4_0 matrix this copy was made from
+ * @param tiles  the re-laid weights, {@link #bytes} long
+ */
+public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int cols) {
+    /** Rows per tile: one short lane each in a 512-bit vector. */
+    public static final int TILE_ROWS = 32;
+    /** Bytes of one 32-row × 32-column tile: 512 of values, 64 of scales. */
+    public static final int TILE_BYTES = 576;
+    /** Offset of the scales inside a tile. */
+    public static final int SCALES = 512;
+
+    public InterleavedQ4_0 {
+        if (tiles.byteSize() < bytes(rows, cols)) {
+            throw new IllegalArgumentException("tiles hold " + tiles.byteSize() + " bytes, a " + rows + "×" + cols
+                    + " matrix needs " + bytes(rows, cols));
+        }
+    }
+
+    /** Blocks (columns / 32) per row. */
+    public int blocks() {
+        return cols / 32;
+    }
+
+    /** Tiles down the rows (row groups), the last possibly padded. */
+    public int rowGroups() {
+        return (rows + TILE_ROWS - 1) / TILE_ROWS;
+    }
+
+    /** Byte offset of tile (g, blk). */
+    public long tile(int g, int blk) {
+        return ((long) g * blocks() + blk) * TILE_BYTES;
+    }
+
+    /** Bytes of the re-laid copy of a rows × cols matrix. */
+    public static long bytes(int rows, int cols) {
+        return (long) ((rows + TILE_ROWS - 1) / TILE_ROWS) * (cols / 32) * TILE_BYTES;
+    }
+
+    /**
+     * The re-laid copy of Q4_0 matrix {@code w}, allocated in {@code arena}; the rows are copied in
+     * parallel on {@code executor}.
+     *
+     * @throws IllegalArgumentException when {@code w} is not a Q4_0 matrix, or a block scale is
+     *     infinite or NaN (the kernels widen scales as finite binary16 values only)
+     */
+    public static InterleavedQ4_0 of(Tensor w, Arena arena, KernelExecutor executor) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        if (wm.dtype() != DType.Q4_0) {
+            throw new IllegalArgumentException("only Q4_0 weights can be interleaved, got " + wm.dtype() + " " + w);
+        }
+        int rows = wm.rows();
+        int cols = wm.cols();
+        MemorySegment tiles = arena.allocate(Math.max(1, bytes(rows, cols)), 64);
+        InterleavedQ4_0 out = new InterleavedQ4_0(w, tiles, rows, cols);
+        executor.reaching(tiles, wm.base()).parallelRanges(out.rowGroups(), 1,
+                (g0, g1) -> { for (int g = g0; g < g1; g++) { out.fillRowGroup(wm, g); } });
+        return out;
+    }
+
+    /** Writes every tile of row group g (padding rows stay zero: allocate zero-fills). */
+    private void fillRowGroup(WeightMatrix wm, int g) {
+        for (int r = 0; r < TILE_ROWS && TILE_ROWS * g + r < rows; r++) {
+            long row = wm.row(TILE_ROWS * g + r);
+            for (int blk = 0; blk < blocks(); blk++) {
+                long src = row + 18L * blk;
+                long t = tile(g, blk);
+                short d = wm.base().get(LE.SHORT, src);
+                if ((d & 0x7C00) == 0x7C00) {
+                    throw new IllegalArgumentException("row " + (TILE_ROWS * g + r) + ", block " + blk + " of " + source
+                            + " has a non-finite scale (binary16 0x" + Integer.toHexString(d & 0xFFFF)
+                            + "); only matrices with finite scales are interleaved");
+                }
+                tiles.set(LE.SHORT, t + SCALES + 2L * r, d);
+                long lo = wm.base().get(LE.LONG, src + 2);   // bytes 0..7: elements 0..7 (low), 16..23 (high)
+                long hi = wm.base().get(LE.LONG, src + 10);  // bytes 8..15: elements 8..15, 24..31
+                long[] nibbles = {lo, lo >>> 32, hi, hi >>> 32, lo >>> 4, lo >>> 36, hi >>> 4, hi >>> 36};
+                for (int c = 0; c < 8; c++) {
+                    tiles.set(LE.SHORT, t + 64L * c + 2L * r, fourNibbles((int) nibbles[c]));
+                }
+            }
+        }
+    }
+
+    /**
+     * The low nibbles of x's four bytes packed into one short (byte k's in bits 4k..4k+3), each
+     * with its top bit flipped: q becomes the 4-bit two's complement of q − 8.
+     */
+    static short fourNibbles(int x) {
+        int n = x & 0x0F0F0F0F;              // nibble k at bit 8k
+        n = (n | (n >>> 4)) & 0x00FF00FF;    // nibbles 0,1 at bits 0..7; 2,3 at 16..23
+        n = (n | (n >>> 8)) & 0xFFFF;        // all four in bits 0..15
+        return (short) (n ^ 0x8888);
+    }
+}

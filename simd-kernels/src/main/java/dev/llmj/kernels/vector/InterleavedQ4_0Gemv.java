@@ -1,0 +1,171 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.B_PER_F;
+import static dev.llmj.kernels.VectorWidths.B_PER_F_PADDED;
+import static dev.llmj.kernels.VectorWidths.B_PER_F_USED;
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.F_LANES;
+import static dev.llmj.kernels.VectorWidths.I;
+import static dev.llmj.kernels.VectorWidths.S;
+
+import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * GEMV on {@link InterleavedQ4_0} tiles with Q8_0 activations, in 16-bit integer lanes: each short
+ * lane is one row, so a block's 32 products accumulate in place, lane by lane, with one multiply and
+ * one add per 32 rows × 1 column (the float kernels spend a widening, a table lookup and an fma per
+ * 16 weights of one row, then sum lanes). The result is {@code ScalarInterleavedQ4_0}'s bit for bit:
+ * the block sums are exact integers, and every row's blocks are combined by the same fma chain.
+ *
+ * <p>Per 64-byte chunk (four columns × 32 rows): one load, each column's nibbles sign-extended in
+ * place by a left and an arithmetic right shift, multiplied by that column's activation (one int
+ * broadcast holding it twice, read as shorts) and added. Per block the short sums are split into
+ * even and odd rows as int lanes, converted to float and fma'd with the
+ * rows' scales (binary16, widened in int lanes) times the activation block's scale.
+ * The activation scale is at most 65504 (a binary16), so 2^112 times it stays finite.
+ *
+ * <p>At 512 bits a tile row group is one vector wide; narrower vectors take it in parts of
+ * 2·(int lanes) rows, each part a pass over the group's blocks (the later passes hit cache).
+ */
+final class InterleavedQ4_0Gemv {
+    private InterleavedQ4_0Gemv() {}
+
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    private static final int IL = I.length();
+    /** Rows (short lanes) per vector. */
+    private static final int SL = 2 * IL;
+    private static final int PARTS = InterleavedQ4_0.TILE_ROWS / SL;
+    /** 2^112: rebiases a binary16 exponent placed in a float (see {@code HalfVectors}). */
+    private static final float REBIAS = 0x1p112f;
+
+    private static final ThreadLocal<int[]> PAIRS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * ys[i] (b vectors of ws[i].rows() floats from byte 0) = ws[i] · xs[v] for every v, all the
+     * weights' row groups in one parallel job; every ws[i] has the same column count.
+     */
+    static void gemvBatchGroup(KernelExecutor executor, InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b,
+            MemorySegment[] ys, long[] yOffs) {
+        int cols = ws[0].cols();
+        int blocks = cols / 32;
+        long stride = DType.Q8_0.byteSize(cols);
+        MemorySegment q8 = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
+        int[] pairs = Scratch.ints(PAIRS, b * cols);
+        float[] dx = Scratch.floats(SCALES, b * blocks);
+        prepare(xs, xOff, b, cols, q8, pairs, dx);
+        int[] firstGroup = new int[ws.length + 1];
+        MemorySegment[] reach = new MemorySegment[2 * ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            firstGroup[i + 1] = firstGroup[i] + ws[i].rowGroups();
+            reach[2 * i] = ws[i].tiles();
+            reach[2 * i + 1] = ys[i];
+        }
+        executor.reaching(reach).parallelRanges(firstGroup[ws.length], 1, (from, to) -> {
+            float[] out = Scratch.floats(OUT, InterleavedQ4_0.TILE_ROWS + 2 * IL);
+            int i = 0;
+            for (int idx = from; idx < to; idx++) {
+                while (idx >= firstGroup[i + 1]) {
+                    i++;
+                }
+                InterleavedQ4_0 w = ws[i];
+                int g = idx - firstGroup[i];
+                int valid = Math.min(InterleavedQ4_0.TILE_ROWS, w.rows() - g * InterleavedQ4_0.TILE_ROWS);
+                for (int v = 0; v < b; v++) {
+                    for (int p = 0; p < PARTS; p++) {
+                        part(w.tiles(), w.tile(g, 0) + 4L * IL * p, blocks, pairs, v * cols, dx, v * blocks, out, p * SL);
+                    }
+                    MemorySegment.copy(out, 0, ys[i], LE.FLOAT,
+                            yOffs[i] + 4L * ((long) v * w.rows() + (long) g * InterleavedQ4_0.TILE_ROWS), valid);
+                }
+            }
+        });
+    }
+
+    /**
+     * Quantizes each vector to Q8_0 ({@link VectorQuantize#q8_0}, the bits every Q8_0 kernel
+     * uses) and spreads it for the kernel: {@code pairs} gets each activation twice in an int (a
+     * broadcast of it, read as shorts, is the activation in every short lane), {@code dx} each
+     * block's scale as a float.
+     */
+    private static void prepare(MemorySegment xs, long xOff, int b, int cols, MemorySegment q8, int[] pairs, float[] dx) {
+        int blocks = cols / 32;
+        long stride = DType.Q8_0.byteSize(cols);
+        for (int v = 0; v < b; v++) {
+            VectorQuantize.q8_0(xs, xOff + 4L * v * cols, q8, v * stride, cols);
+            for (int blk = 0; blk < blocks; blk++) {
+                long o = v * stride + 34L * blk;
+                dx[v * blocks + blk] = HalfFloats.f16ToFloat(q8.get(LE.SHORT, o));
+                for (int e = 0; e < 32; e += F_LANES) {
+                    IntVector q = (IntVector) (B_PER_F_PADDED
+                            ? ByteVector.fromMemorySegment(B_PER_F, q8, o + 2 + e, LITTLE, B_PER_F_USED)
+                            : ByteVector.fromMemorySegment(B_PER_F, q8, o + 2 + e, LITTLE)).castShape(I, 0);
+                    q.and(0xFFFF).mul(0x10001).intoArray(pairs, v * cols + 32 * blk + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * SL rows of one row group against one vector: {@code off} is the part's first byte in the
+     * group's first tile (its shorts in every chunk, and its scales, sit at the same offset);
+     * results go to out[o .. o+SL) in row order.
+     */
+    private static void part(MemorySegment t, long off, int blocks, int[] pairs, int x0, float[] dx, int d0,
+            float[] out, int o) {
+        FloatVector even = FloatVector.zero(F);
+        FloatVector odd = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++, off += InterleavedQ4_0.TILE_BYTES) {
+            ShortVector s = ShortVector.zero(S);
+            int j = x0 + 32 * blk;
+            for (int c = 0; c < 8; c++, j += 4) {
+                ShortVector w = ShortVector.fromMemorySegment(S, t, off + 64L * c, LITTLE);
+                ShortVector q0 = w.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+                ShortVector q1 = w.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
+                ShortVector q2 = w.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
+                ShortVector q3 = w.lanewise(VectorOperators.ASHR, 12);
+                s = s.add(q0.mul((ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0)));
+                s = s.add(q1.mul((ShortVector) IntVector.broadcast(I, pairs[j + 1]).reinterpretShape(S, 0)));
+                s = s.add(q2.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2]).reinterpretShape(S, 0)));
+                s = s.add(q3.mul((ShortVector) IntVector.broadcast(I, pairs[j + 3]).reinterpretShape(S, 0)));
+            }
+            IntVector sums = (IntVector) s.reinterpretShape(I, 0);
+            FloatVector sumEven = (FloatVector) sums.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+            FloatVector sumOdd = (FloatVector) sums.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+            // the rows' scales, even rows in the low halves of d's ints and odd rows in the high halves,
+            // widened as HalfVectors does it for finite binary16 (InterleavedQ4_0 holds no other):
+            // exponent and mantissa 13 bits up, then × 2^112, folded into the activation scale
+            // (both factors exact, so the one rounding of the product is the scalar twin's)
+            IntVector d = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_0.SCALES, LITTLE);
+            IntVector dEven = d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000));
+            IntVector dOdd = d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(d.and(0x80000000));
+            float dxb = dx[d0 + blk] * REBIAS;
+            even = sumEven.fma(((FloatVector) dEven.reinterpretShape(F, 0)).mul(dxb), even);
+            odd = sumOdd.fma(((FloatVector) dOdd.reinterpretShape(F, 0)).mul(dxb), odd);
+        }
+        int tmp = InterleavedQ4_0.TILE_ROWS;
+        even.intoArray(out, tmp);
+        for (int i = 0; i < IL; i++) {
+            out[o + 2 * i] = out[tmp + i];
+        }
+        odd.intoArray(out, tmp);
+        for (int i = 0; i < IL; i++) {
+            out[o + 2 * i + 1] = out[tmp + i];
+        }
+    }
+}
