@@ -136,10 +136,11 @@ public final class BenchReport {
             if (!r.method().equals("GemvBenchmark.gemv")) {
                 continue;
             }
-            DType t = DType.valueOf(r.p("dtype"));
+            DType t = GemvBenchmark.dtypeOf(r.p("dtype"));
             int cols = Integer.parseInt(r.p("cols"));
             double bytes = (double) GemvBenchmark.rows(t, cols) * t.byteSize(cols);
-            double[] v = byType.computeIfAbsent(t.name(), x -> new double[] {Double.NaN, Double.NaN});
+            String label = GemvBenchmark.INTERLEAVED.equals(r.p("dtype")) ? "Q4_0 interleaved (Q8_0 activations)" : t.name();
+            double[] v = byType.computeIfAbsent(label, x -> new double[] {Double.NaN, Double.NaN});
             v["scalar".equals(r.p("impl")) ? 0 : 1] = bytes / r.nanos();
         }
         if (byType.isEmpty() && Double.isNaN(bandwidth)) {

@@ -1,5 +1,6 @@
 package dev.llmj.bench;
 
+import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Kernels;
 import dev.llmj.tensor.DType;
@@ -22,6 +23,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * What one decode step runs per projection: {@code gemvBatchF32} with b vectors against a
+ * 110m-sized weight matrix, or for {@code Q4_0_interleaved} the interleaved Q4_0 kernel with Q8_0
+ * activations (what decoding runs for Q4_0 weights) against a
  * 110m-sized weight matrix (rows×cols), on 1 or 2 threads. Like in decoding, the weights come from
  * DRAM, not from cache: {@link #COPIES_BYTES} of copies of the matrix are cycled through, one per
  * call, so the prefetch behaviour of the kernels is measured too (it was decisive: two rows
@@ -35,7 +38,7 @@ public class DecodeGemvBenchmark {
     /** Bytes of weight copies cycled through: well beyond the last-level cache. */
     static final long COPIES_BYTES = 96L << 20;
 
-    @Param({"Q4_0", "Q8_0", "F32"})
+    @Param({"Q4_0", GemvBenchmark.INTERLEAVED, "Q8_0", "F32"})
     public String dtype;
 
     /** rows x cols: the 110m attention/down shapes and the up/gate shape. */
@@ -50,6 +53,7 @@ public class DecodeGemvBenchmark {
 
     private Arena arena;
     private Tensor[] copies;
+    private InterleavedQ4_0[] interleaved;
     private int next;
     private MemorySegment x;
     private MemorySegment y;
@@ -59,7 +63,7 @@ public class DecodeGemvBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofShared();
-        DType t = DType.valueOf(dtype);
+        DType t = GemvBenchmark.dtypeOf(dtype);
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
@@ -71,6 +75,12 @@ public class DecodeGemvBenchmark {
             Tensor c = Tensor.allocate(arena, t, rows, cols);
             c.segment().copyFrom(w.segment());
             copies[i] = c;
+        }
+        if (GemvBenchmark.INTERLEAVED.equals(dtype)) {
+            interleaved = new InterleavedQ4_0[n];
+            for (int i = 0; i < n; i++) {
+                interleaved[i] = InterleavedQ4_0.of(copies[i], arena, KernelExecutor.singleThread());
+            }
         }
         x = GemmBenchmark.randomFloats(arena, (long) b * cols, 4);
         y = arena.allocate(4L * b * rows, 64);
@@ -86,9 +96,13 @@ public class DecodeGemvBenchmark {
 
     @Benchmark
     public MemorySegment gemvBatchF32() {
-        Tensor w = copies[next];
+        int i = next;
         next = next + 1 == copies.length ? 0 : next + 1;
-        k.gemvBatchF32(w, x, 0, b, y, 0);
+        if (interleaved != null) {
+            k.gemvBatch(interleaved[i], x, 0, b, y, 0);
+        } else {
+            k.gemvBatchF32(copies[i], x, 0, b, y, 0);
+        }
         return y;
     }
 }

@@ -1,5 +1,6 @@
 package dev.llmj.bench;
 
+import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Kernels;
 import dev.llmj.tensor.DType;
@@ -36,8 +37,11 @@ public class GemvBenchmark {
     /** Weight bytes per matrix: 48 MiB. */
     public static final long TARGET_BYTES = 48L << 20;
 
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    /** {@link #INTERLEAVED}: Q4_0 weights re-laid as decoding runs them (Q8_0 activations). */
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", INTERLEAVED, "Q4_K", "Q6_K"})
     public String dtype;
+
+    static final String INTERLEAVED = "Q4_0_interleaved";
 
     @Param({"scalar", "vector"})
     public String impl;
@@ -47,6 +51,7 @@ public class GemvBenchmark {
 
     private Arena arena;
     private Tensor w;
+    private InterleavedQ4_0 iw;
     private MemorySegment x;
     private MemorySegment y;
     private Kernels k;
@@ -59,7 +64,7 @@ public class GemvBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofShared();
-        DType t = DType.valueOf(dtype);
+        DType t = dtypeOf(dtype);
         int rows = rows(t, cols);
         if (t == DType.Q4_K || t == DType.Q6_K) {
             w = randomKQuant(arena, t, rows, cols);
@@ -70,6 +75,12 @@ public class GemvBenchmark {
         x = GemmBenchmark.randomFloats(arena, cols, 4);
         y = arena.allocate(4L * rows, 64);
         k = ("scalar".equals(impl) ? Kernels.scalar() : Kernels.vector()).withExecutor(KernelExecutor.singleThread());
+        iw = INTERLEAVED.equals(dtype) ? InterleavedQ4_0.of(w, arena, KernelExecutor.singleThread()) : null;
+    }
+
+    /** The stored dtype behind a {@link #dtype} parameter. */
+    static DType dtypeOf(String param) {
+        return INTERLEAVED.equals(param) ? DType.Q4_0 : DType.valueOf(param);
     }
 
     @TearDown(Level.Trial)
@@ -100,7 +111,11 @@ public class GemvBenchmark {
 
     @Benchmark
     public MemorySegment gemv() {
-        k.gemv(w, x, 0, y, 0);
+        if (iw != null) {
+            k.gemvBatch(iw, x, 0, 1, y, 0);
+        } else {
+            k.gemv(w, x, 0, y, 0);
+        }
         return y;
     }
 }
