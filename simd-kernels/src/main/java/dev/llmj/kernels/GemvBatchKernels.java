@@ -65,4 +65,13 @@ public interface GemvBatchKernels {
             gemvBatch(ws[i], xs, xOff, b, ys[i], 0);
         }
     }
+
+    /**
+     * ys[v] = w · xs[v] for Q6_K weights re-laid as {@link InterleavedQ6_K}, each vector quantized
+     * to Q8_0: Q6_K values times Q8_0 activations with exact integer sums per 32-column block
+     * (each of its two sub-block sums times its scale), blocks combined by one fma chain with the
+     * super-scale times the activation scale. Bit for bit what
+     * {@code dev.llmj.kernels.scalar.ScalarInterleavedQ6_K} (the specification) computes, whatever b.
+     */
+    void gemvBatch(InterleavedQ6_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
 }

@@ -265,6 +265,21 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         batch.gemvBatch(w, xs, xOff, b, ys, yOff);
     }
 
+    /**
+     * b GEMVs against interleaved Q6_K weights with Q8_0 activations (see {@link
+     * GemvBatchKernels#gemvBatch(InterleavedQ6_K, MemorySegment, long, int, MemorySegment, long)}).
+     */
+    @Override
+    public void gemvBatch(InterleavedQ6_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        Objects.requireNonNull(w, "w");
+        if (b < 1) {
+            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
+        }
+        Checks.f32("xs (" + b + "×" + w.cols() + ")", xs, xOff, (long) b * w.cols());
+        Checks.f32("ys (" + b + "×" + w.rows() + ")", ys, yOff, (long) b * w.rows());
+        batch.gemvBatch(w, xs, xOff, b, ys, yOff);
+    }
+
     /** {@link #gemvBatch(InterleavedQ4_0, MemorySegment, long, int, MemorySegment, long)} against weights of one width, into {@code ys[i]}. */
     @Override
     public void gemvBatchGroup(InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {

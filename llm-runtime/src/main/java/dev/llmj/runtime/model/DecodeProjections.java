@@ -1,6 +1,7 @@
 package dev.llmj.runtime.model;
 
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Kernels;
 import dev.llmj.tensor.DType;
@@ -15,12 +16,14 @@ import java.util.Map;
  * the kernel that suits each weight.
  *
  * <ul>
- *   <li>Q4_0 matrices are copied once, at load, into {@link InterleavedQ4_0} tiles and run by the
- *       16-bit integer kernel with Q8_0 activations: llama.cpp's arithmetic for Q4_0 (its
- *       {@code ggml_vec_dot_q4_0_q8_0}: exact integer block sums, activations rounded to 8 bits
- *       per 32-element block, ≈ 1/254 of the block's largest value), 2–2.5× faster per weight
- *       than the float kernel. The copy costs the matrices' size again in memory.</li>
- *   <li>Every other matrix (and Q4_0 when {@code -Dllmj.q4_0.interleaved=false}, or one whose
+ *   <li>Q4_0 and Q6_K matrices are copied once, at load, into {@link InterleavedQ4_0} /
+ *       {@link InterleavedQ6_K} tiles and run by the 16-bit integer kernels with Q8_0
+ *       activations: llama.cpp's arithmetic for Q4_0 (its {@code ggml_vec_dot_q4_0_q8_0}: exact
+ *       integer block sums, activations rounded to 8 bits per 32-element block, ≈ 1/254 of the
+ *       block's largest value), and for Q6_K the same with a finer activation scale than its
+ *       Q8_K (per 32 elements, not 256). 2–2.5× faster per weight than the float kernels. The
+ *       copies cost the matrices' size again in memory (Q6_K: 1.4×).</li>
+ *   <li>Every other matrix (and these when {@code -Dllmj.interleaved=false}, or one whose
  *       scales are not all finite) keeps F32 activations ({@link Kernels#gemvBatchF32}).</li>
  * </ul>
  *
@@ -29,28 +32,29 @@ import java.util.Map;
  */
 final class DecodeProjections {
     /** System property that turns the interleaved Q4_0 copies off (default on). */
-    static final String INTERLEAVE_PROPERTY = "llmj.q4_0.interleaved";
+    static final String INTERLEAVE_PROPERTY = "llmj.interleaved";
 
     private final Kernels k;
-    private final Map<Tensor, InterleavedQ4_0> interleaved;
+    /** Each interleaved matrix's copy: an {@link InterleavedQ4_0} or an {@link InterleavedQ6_K}. */
+    private final Map<Tensor, Record> interleaved;
 
-    private DecodeProjections(Kernels k, Map<Tensor, InterleavedQ4_0> interleaved) {
+    private DecodeProjections(Kernels k, Map<Tensor, Record> interleaved) {
         this.k = k;
         this.interleaved = interleaved;
     }
 
-    /** {@code -Dllmj.q4_0.interleaved}, true unless set to false. */
+    /** {@code -Dllmj.interleaved}, true unless set to false. */
     static boolean interleaveByDefault() {
         return Boolean.parseBoolean(System.getProperty(INTERLEAVE_PROPERTY, "true"));
     }
 
     /**
-     * The projections of w; with {@code interleaveQ4_0}, interleaved copies of its Q4_0 matrices,
+     * The projections of w; with {@code interleave}, interleaved copies of its Q4_0 matrices,
      * allocated in {@code arena} (the model's).
      */
-    static DecodeProjections of(ModelWeights w, Kernels k, Arena arena, boolean interleaveQ4_0) {
-        Map<Tensor, InterleavedQ4_0> copies = new IdentityHashMap<>();
-        if (interleaveQ4_0) {
+    static DecodeProjections of(ModelWeights w, Kernels k, Arena arena, boolean interleave) {
+        Map<Tensor, Record> copies = new IdentityHashMap<>();
+        if (interleave) {
             KernelExecutor ex = k.executor();
             for (LayerWeights lw : w.layers()) {
                 for (Tensor t : new Tensor[] {lw.wq(), lw.wk(), lw.wv(), lw.wo(), lw.ffnGate(), lw.ffnUp(), lw.ffnDown()}) {
@@ -62,12 +66,12 @@ final class DecodeProjections {
         return new DecodeProjections(k, copies);
     }
 
-    private static void interleave(Tensor t, Arena arena, KernelExecutor ex, Map<Tensor, InterleavedQ4_0> copies) {
-        if (t.dtype() != DType.Q4_0 || copies.containsKey(t)) {
+    private static void interleave(Tensor t, Arena arena, KernelExecutor ex, Map<Tensor, Record> copies) {
+        if ((t.dtype() != DType.Q4_0 && t.dtype() != DType.Q6_K) || copies.containsKey(t)) {
             return;
         }
         try {
-            copies.put(t, InterleavedQ4_0.of(t, arena, ex));
+            copies.put(t, t.dtype() == DType.Q4_0 ? InterleavedQ4_0.of(t, arena, ex) : InterleavedQ6_K.of(t, arena, ex));
         } catch (IllegalArgumentException nonFiniteScale) {
             // stays on the float kernel, which carries infinities and NaNs through as the codec decodes them
         }
@@ -80,24 +84,34 @@ final class DecodeProjections {
 
     /** out (b rows of w.rows()) = in (b rows of w.cols()) · wᵀ, both from byte 0. */
     void project(Tensor w, MemorySegment in, int b, MemorySegment out) {
-        InterleavedQ4_0 iw = interleaved.get(w);
-        if (iw != null) {
-            k.gemvBatch(iw, in, 0, b, out, 0);
-        } else {
-            k.gemvBatchF32(w, in, 0, b, out, 0);
+        switch (interleaved.get(w)) {
+            case InterleavedQ4_0 q4 -> k.gemvBatch(q4, in, 0, b, out, 0);
+            case InterleavedQ6_K q6 -> k.gemvBatch(q6, in, 0, b, out, 0);
+            case null, default -> k.gemvBatchF32(w, in, 0, b, out, 0);
         }
     }
 
-    /** {@link #project} of one input against weights of one width (q, k, v; gate, up) as one job. */
+    /**
+     * {@link #project} of one input against weights of one width (q, k, v; gate, up): one job when
+     * they all run on one kernel that takes groups (interleaved Q4_0, or none interleaved), else
+     * one call per weight (a Q4_K_M layer's Q6_K {@code attn_v} beside Q4_K q and k).
+     */
     void projectGroup(Tensor[] ws, MemorySegment in, int b, MemorySegment[] outs) {
-        InterleavedQ4_0[] iws = new InterleavedQ4_0[ws.length];
+        InterleavedQ4_0[] q4 = new InterleavedQ4_0[ws.length];
+        int plain = 0;
         for (int i = 0; i < ws.length; i++) {
-            iws[i] = interleaved.get(ws[i]);
-            if (iws[i] == null) {
-                k.gemvBatchF32Group(ws, in, 0, b, outs);
-                return;
+            Record r = interleaved.get(ws[i]);
+            plain += r == null ? 1 : 0;
+            q4[i] = r instanceof InterleavedQ4_0 x ? x : null;
+        }
+        if (plain == ws.length) {
+            k.gemvBatchF32Group(ws, in, 0, b, outs);
+        } else if (java.util.Arrays.stream(q4).allMatch(java.util.Objects::nonNull)) {
+            k.gemvBatchGroup(q4, in, 0, b, outs);
+        } else {
+            for (int i = 0; i < ws.length; i++) {
+                project(ws[i], in, b, outs[i]);
             }
         }
-        k.gemvBatchGroup(iws, in, 0, b, outs);
     }
 }

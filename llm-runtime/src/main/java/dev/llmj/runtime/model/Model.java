@@ -25,14 +25,14 @@ public final class Model implements AutoCloseable {
     private final Kernels kernels;
     private final DecodeProjections projections;
 
-    private Model(Path source, Arena arena, ModelLoader.Loaded loaded, Kernels kernels, boolean interleaveQ4_0) {
+    private Model(Path source, Arena arena, ModelLoader.Loaded loaded, Kernels kernels, boolean interleave) {
         this.source = source;
         this.arena = arena;
         this.config = loaded.config();
         this.weights = loaded.weights();
         this.tokenizer = loaded.tokenizer();
         this.kernels = kernels;
-        this.projections = DecodeProjections.of(weights, kernels, arena, interleaveQ4_0);
+        this.projections = DecodeProjections.of(weights, kernels, arena, interleave);
     }
 
     /** Loads a GGUF file, or a llama2.c checkpoint with {@code tokenizer.bin} beside it. */
@@ -49,15 +49,15 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * {@link #load(Path, Path, Kernels)}, choosing whether decoding runs Q4_0 matrices on
+     * {@link #load(Path, Path, Kernels)}, choosing whether decoding runs Q4_0 and Q6_K matrices on
      * interleaved copies with Q8_0 activations (see {@link DecodeProjections}); the public loaders
-     * follow {@code -Dllmj.q4_0.interleaved} (default true).
+     * follow {@code -Dllmj.interleaved} (default true).
      */
-    static Model load(Path file, Path tokenizerFile, Kernels kernels, boolean interleaveQ4_0) throws IOException {
+    static Model load(Path file, Path tokenizerFile, Kernels kernels, boolean interleave) throws IOException {
         Objects.requireNonNull(kernels, "kernels");
         Arena arena = Arena.ofShared();
         try {
-            return new Model(file, arena, ModelLoader.load(file, tokenizerFile, arena), kernels, interleaveQ4_0);
+            return new Model(file, arena, ModelLoader.load(file, tokenizerFile, arena), kernels, interleave);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -84,7 +84,7 @@ public final class Model implements AutoCloseable {
         return kernels;
     }
 
-    /** The decode-time projections (interleaved Q4_0 copies), owned with the weights. */
+    /** The decode-time projections (interleaved Q4_0/Q6_K copies), owned with the weights. */
     DecodeProjections projections() {
         return projections;
     }

@@ -37,11 +37,11 @@ class NaiveAgreementTest {
     /**
      * max over positions and tokens of |ours − naive|, the largest |naive logit| and at how many
      * positions the argmax agrees. {@code decode}: tokens go in one at a time (GEMV path, and the naive side
-     * rounds activations for Q4_0 matrices as the runtime does when {@code q8ForQ4_0}), else as
+     * rounds activations for Q4_0/Q6_K matrices as the runtime does when {@code q8ForInterleaved}), else as
      * one prefill batch (GEMM path).
      */
-    private static double[] compare(Model m, int[] tokens, boolean decode, boolean q8ForQ4_0) {
-        double[][] naive = new NaiveTransformer(m, q8ForQ4_0).logits(tokens);
+    private static double[] compare(Model m, int[] tokens, boolean decode, boolean q8ForInterleaved) {
+        double[][] naive = new NaiveTransformer(m, q8ForInterleaved).logits(tokens);
         int vocab = m.config().vocabSize();
         double[] worstAt = new double[tokens.length];
         double scale = 0;
@@ -110,7 +110,7 @@ class NaiveAgreementTest {
     /**
      * Decode (the batched GEMV with one vector) dequantizes weight blocks and keeps activations in
      * F32, like prefill, so the same float32-rounding bound applies: 1e-5 of the largest logit.
-     * Q4_0 here with its interleaved copies turned off (the float kernel); see the next test.
+     * Interleaved copies turned off here (Q4_0 and Q6_K on the float kernels); see the next test.
      */
     @ParameterizedTest
     @ValueSource(strings = {"kq-f32", "kq-Q8_0", "kq-Q4_0", "kq-Q6_K", "kq-Q4_K_M"})
@@ -124,24 +124,25 @@ class NaiveAgreementTest {
     }
 
     /**
-     * Q4_0 decode on the interleaved kernel rounds each activation block to Q8_0 first, and the
-     * naive side rounds its own (float64) activations the same way. The two agree to float
+     * Q4_0 and Q6_K decode on the interleaved kernels round each activation block to Q8_0 first,
+     * and the naive side rounds its own (float64) activations the same way. The two agree to float
      * rounding until an activation lands within their float error of a rounding boundary; then
      * they may round it to neighbouring steps (a jump of max|block| / 127 in one value), and since
-     * the jump reaches the KV cache, every later position differs too. On this model that first
+     * the jump reaches the KV cache, every later position differs too. On kq-Q4_0 that first
      * happens at position 7 of 20, after which the logits differ by up to 0.7 % of the largest
      * one. So the bound here is 2 % and the argmax everywhere the same: it catches a wrong nibble,
      * scale or layout (tens of percent), not rounding detail, which the kernel properties pin bit
-     * for bit against the scalar specification.
+     * for bit against the scalar specifications.
      */
-    @Test
-    void q4_0DecodeWithQ8ActivationsAgreesWithTheNaiveReferenceRoundingAlike() throws IOException {
-        Path file = SharedAssets.require("reference/quants/kq-Q4_0.gguf");
+    @ParameterizedTest
+    @ValueSource(strings = {"kq-Q4_0", "kq-Q6_K", "kq-Q4_K_M"})
+    void interleavedDecodeWithQ8ActivationsAgreesWithTheNaiveReferenceRoundingAlike(String name) throws IOException {
+        Path file = SharedAssets.require("reference/quants/" + name + ".gguf");
         try (Model m = Model.load(file, null, Kernels.get(), true)) {
-            assertTrue(m.projections().interleavedCount() > 0, "no Q4_0 matrix was interleaved");
+            assertTrue(m.projections().interleavedCount() > 0, name + ": no matrix was interleaved");
             double[] r = compare(m, TOKENS, true, true);
-            assertTrue(r[0] <= 2e-2 * r[1], "max |ours − naive| = " + r[0] + " with max |logit| " + r[1]);
-            assertEquals(TOKENS.length, (int) r[2], "argmax disagrees");
+            assertTrue(r[0] <= 2e-2 * r[1], name + ": max |ours − naive| = " + r[0] + " with max |logit| " + r[1]);
+            assertEquals(TOKENS.length, (int) r[2], name + ": argmax disagrees");
         }
     }
 

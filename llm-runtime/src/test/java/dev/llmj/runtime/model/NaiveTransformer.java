@@ -14,9 +14,9 @@ import java.util.Set;
  * code with the runtime beyond reading weights, so agreement checks the runtime's arithmetic.
  * Plain RoPE only.
  *
- * <p>With {@code q8ActivationsForQ4_0}, products with Q4_0 matrices first round the activations
+ * <p>With {@code q8ActivationsForInterleaved}, products with Q4_0 and Q6_K matrices first round the activations
  * as llama.cpp's {@code quantize_row_q8_0} does (per 32-element block: d = max|x| / 127 stored as
- * binary16, x ≈ d · round(x / d)), which is what the runtime's decode does for Q4_0 weights.
+ * binary16, x ≈ d · round(x / d)), which is what the runtime's decode does for those weights.
  */
 final class NaiveTransformer {
     private final ModelConfig c;
@@ -26,7 +26,7 @@ final class NaiveTransformer {
     private final Layer[] layers;
     /** Matrices whose products see Q8_0-rounded activations. */
     private final Set<double[][]> q8Activations = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final boolean q8ActivationsForQ4_0;
+    private final boolean q8ActivationsForInterleaved;
 
     private record Layer(double[] attnNorm, double[][] wq, double[][] wk, double[][] wv, double[][] wo,
                          double[] bq, double[] bk, double[] bv, double[] ffnNorm, double[][] gate, double[][] down,
@@ -36,8 +36,8 @@ final class NaiveTransformer {
         this(m, false);
     }
 
-    NaiveTransformer(Model m, boolean q8ActivationsForQ4_0) {
-        this.q8ActivationsForQ4_0 = q8ActivationsForQ4_0;
+    NaiveTransformer(Model m, boolean q8ActivationsForInterleaved) {
+        this.q8ActivationsForInterleaved = q8ActivationsForInterleaved;
         c = m.config();
         ModelWeights w = m.weights();
         embed = matrix(w.tokenEmbedding());
@@ -74,7 +74,7 @@ final class NaiveTransformer {
                 m[r][j] = f[r * cols + j];
             }
         }
-        if (q8ActivationsForQ4_0 && t.dtype() == DType.Q4_0) {
+        if (q8ActivationsForInterleaved && (t.dtype() == DType.Q4_0 || t.dtype() == DType.Q6_K)) {
             q8Activations.add(m);
         }
         return m;

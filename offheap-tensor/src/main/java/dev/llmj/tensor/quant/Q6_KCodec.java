@@ -64,6 +64,27 @@ public final class Q6_KCodec implements BlockCodec {
         }
     }
 
+    /**
+     * The 256 values q − 32 (−32..31) of the block at {@code blk}, in element order, into
+     * {@code q[0..256)}: what {@link #dequantize} multiplies by d · scale.
+     */
+    public static void values(MemorySegment src, long blk, byte[] q) {
+        for (int h = 0; h < 2; h++) {
+            long ql = blk + 64L * h;
+            long qh = blk + 128 + 32L * h;
+            int y = 128 * h;
+            for (int l = 0; l < 32; l++) {
+                int lowA = src.get(LE.BYTE, ql + l) & 0xFF;
+                int lowB = src.get(LE.BYTE, ql + l + 32) & 0xFF;
+                int high = src.get(LE.BYTE, qh + l) & 0xFF;
+                q[y + l] = (byte) (((lowA & 15) | ((high & 3) << 4)) - 32);
+                q[y + l + 32] = (byte) (((lowB & 15) | (((high >>> 2) & 3) << 4)) - 32);
+                q[y + l + 64] = (byte) (((lowA >>> 4) | (((high >>> 4) & 3) << 4)) - 32);
+                q[y + l + 96] = (byte) (((lowB >>> 4) | (((high >>> 6) & 3) << 4)) - 32);
+            }
+        }
+    }
+
     public void quantize(float[] src, int srcOff, MemorySegment dst, long off, int n) {
         int[] levels = new int[BLOCK];
         float[] scales = new float[16];

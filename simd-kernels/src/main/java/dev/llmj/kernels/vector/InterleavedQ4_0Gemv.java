@@ -101,7 +101,7 @@ final class InterleavedQ4_0Gemv {
      * broadcast of it, read as shorts, is the activation in every short lane), {@code dx} each
      * block's scale as a float.
      */
-    private static void prepare(MemorySegment xs, long xOff, int b, int cols, MemorySegment q8, int[] pairs, float[] dx) {
+    static void prepare(MemorySegment xs, long xOff, int b, int cols, MemorySegment q8, int[] pairs, float[] dx) {
         int blocks = cols / 32;
         long stride = DType.Q8_0.byteSize(cols);
         for (int v = 0; v < b; v++) {

@@ -4,6 +4,7 @@ import static dev.llmj.kernels.VectorWidths.F_LANES;
 
 import dev.llmj.kernels.GemvBatchKernels;
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.MatrixKernels;
 import dev.llmj.kernels.Scratch;
@@ -449,5 +450,10 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     @Override
     public void gemvBatchGroup(InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
         InterleavedQ4_0Gemv.gemvBatchGroup(executor, ws, xs, xOff, b, ys, new long[ws.length]);
+    }
+
+    @Override
+    public void gemvBatch(InterleavedQ6_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        InterleavedQ6_KGemv.gemvBatch(executor, w, xs, xOff, b, ys, yOff);
     }
 }

@@ -1,0 +1,123 @@
+package dev.llmj.kernels;
+
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.LE;
+import dev.llmj.tensor.Tensor;
+import dev.llmj.tensor.quant.Q6_KCodec;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A Q6_K weight matrix re-laid for decoding with 16-bit integer lanes, as {@link InterleavedQ4_0}
+ * does for Q4_0: lane r of a vector is row r of a 32-row tile. A value (−32..31) times a Q8_0
+ * activation (−127..127) is at most 4064 in magnitude, so eight products, not a whole 16-element
+ * sub-block, fit a short; the kernel sums eight columns at a time, then multiplies by the
+ * sub-block's scale in int lanes.
+ *
+ * <pre>
+ *   super-tile (g, sb) = rows 32g .. 32g+31 × super-block sb (columns 256·sb .. +255), 9280 bytes
+ *   at (g · superBlocks + sb) · 9280:
+ *     block k = 0..7 (columns 256·sb + 32k .. +31), 1152 bytes at 1152·k:
+ *       bytes 64c .. 64c+63 (c = 0..15): 32 little-endian shorts; short r holds row 32g+r's
+ *         values (q − 32, a signed byte each) of columns 2c (low byte) and 2c+1 (high byte)
+ *       bytes 1024 .. 1087: row r's scale (int8, widened to a short) of columns 0..15, at 1024 + 2r
+ *       bytes 1088 .. 1151: the same for columns 16..31
+ *     bytes 9216 .. 9279: row r's super-scale d (binary16, finite) at 9216 + 2r
+ *   rows past the matrix's last hold zeros
+ * </pre>
+ *
+ * 9.06 bits per weight against Q6_K's 6.56: bytes cost one shift pair per two columns to read,
+ * 6-bit fields several operations per column. The source keeps its own layout; this copy lives in
+ * the arena it was made in.
+ *
+ * @param source the Q6_K matrix this copy was made from
+ * @param tiles  the re-laid weights, {@link #bytes} long
+ */
+public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int cols) {
+    public static final int TILE_ROWS = 32;
+    /** Bytes of one 32-row × 32-column block: 1024 of values, 128 of sub-block scales. */
+    public static final int BLOCK_BYTES = 1152;
+    /** Offset of the scales of columns 0..15 inside a block (columns 16..31: + 64). */
+    public static final int SCALES = 1024;
+    /** Offset of the super-scales inside a super-tile. */
+    public static final int SUPER_SCALES = 8 * BLOCK_BYTES;
+    /** Bytes of one 32-row × 256-column super-tile. */
+    public static final int SUPER_BYTES = SUPER_SCALES + 64;
+
+    public InterleavedQ6_K {
+        if (tiles.byteSize() < bytes(rows, cols)) {
+            throw new IllegalArgumentException("tiles hold " + tiles.byteSize() + " bytes, a " + rows + "×" + cols
+                    + " matrix needs " + bytes(rows, cols));
+        }
+    }
+
+    /** Super-blocks (columns / 256) per row. */
+    public int superBlocks() {
+        return cols / 256;
+    }
+
+    /** Row groups of 32, the last possibly padded. */
+    public int rowGroups() {
+        return (rows + TILE_ROWS - 1) / TILE_ROWS;
+    }
+
+    /** Byte offset of super-tile (g, sb). */
+    public long superTile(int g, int sb) {
+        return ((long) g * superBlocks() + sb) * SUPER_BYTES;
+    }
+
+    /** Bytes of the re-laid copy of a rows × cols matrix. */
+    public static long bytes(int rows, int cols) {
+        return (long) ((rows + TILE_ROWS - 1) / TILE_ROWS) * (cols / 256) * SUPER_BYTES;
+    }
+
+    /**
+     * The re-laid copy of Q6_K matrix {@code w}, allocated in {@code arena}; rows are copied in
+     * parallel on {@code executor}.
+     *
+     * @throws IllegalArgumentException when {@code w} is not a Q6_K matrix, or a super-scale is
+     *     infinite or NaN (the kernels widen scales as finite binary16 values only)
+     */
+    public static InterleavedQ6_K of(Tensor w, Arena arena, KernelExecutor executor) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        if (wm.dtype() != DType.Q6_K) {
+            throw new IllegalArgumentException("only Q6_K weights can be interleaved here, got " + wm.dtype() + " " + w);
+        }
+        MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
+        InterleavedQ6_K out = new InterleavedQ6_K(w, tiles, wm.rows(), wm.cols());
+        executor.reaching(tiles, wm.base()).parallelRanges(out.rowGroups(), 1,
+                (g0, g1) -> { for (int g = g0; g < g1; g++) { out.fillRowGroup(wm, g); } });
+        return out;
+    }
+
+    private void fillRowGroup(WeightMatrix wm, int g) {
+        byte[] q = new byte[256];
+        for (int r = 0; r < TILE_ROWS && TILE_ROWS * g + r < rows; r++) {
+            long row = wm.row(TILE_ROWS * g + r);
+            for (int sb = 0; sb < superBlocks(); sb++) {
+                long src = row + (long) Q6_KCodec.BYTES * sb;
+                long t = superTile(g, sb);
+                short d = wm.base().get(LE.SHORT, src + 208);
+                if ((d & 0x7C00) == 0x7C00) {
+                    throw new IllegalArgumentException("row " + (TILE_ROWS * g + r) + ", super-block " + sb + " of " + source
+                            + " has a non-finite scale (binary16 0x" + Integer.toHexString(d & 0xFFFF)
+                            + "); only matrices with finite scales are interleaved");
+                }
+                tiles.set(LE.SHORT, t + SUPER_SCALES + 2L * r, d);
+                Q6_KCodec.values(wm.base(), src, q);
+                for (int k = 0; k < 8; k++) {
+                    long b = t + (long) BLOCK_BYTES * k;
+                    for (int c = 0; c < 16; c++) {
+                        int pair = (q[32 * k + 2 * c] & 0xFF) | (q[32 * k + 2 * c + 1] << 8);
+                        tiles.set(LE.SHORT, b + 64L * c + 2L * r, (short) pair);
+                    }
+                    for (int half = 0; half < 2; half++) {
+                        // sub-block 2k + half of the super-block: element (32k + 16·half) / 16
+                        short sc = wm.base().get(LE.BYTE, src + 192 + 2 * k + half);
+                        tiles.set(LE.SHORT, b + SCALES + 64L * half + 2L * r, sc);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.llmj.kernels.scalar;
+
+import dev.llmj.kernels.DotKernels;
+import dev.llmj.kernels.InterleavedQ6_K;
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Scalar twin of the interleaved Q6_K GEMV, and its specification. Each vector is quantized to
+ * Q8_0 ({@link DotKernels#quantizeQ8_0}); each row's result, over its 32-column blocks in order:
+ *
+ * <pre>
+ *   S = sc_lo · Σ_{e &lt; 16} q_e·x_e + sc_hi · Σ_{16 ≤ e &lt; 32} q_e·x_e        (exact integer;
+ *       |S| ≤ 2·128·16·32·127 &lt; 2^24, so (float) S is exact too)
+ *   acc = fma(f16(d)·f16(d_x), (float) S, acc)                                from acc = 0
+ * </pre>
+ *
+ * with q the Q6_K values (−32..31), sc_lo/sc_hi the scales of the block's two 16-column
+ * sub-blocks and d the super-block's scale: Q6_K times Q8_0 activations, as llama.cpp's
+ * Q6_K × Q8_K product but with an activation scale per 32 columns instead of per 256.
+ */
+public final class ScalarInterleavedQ6_K {
+    private ScalarInterleavedQ6_K() {}
+
+    public static void gemvBatch(DotKernels dot, KernelExecutor executor, InterleavedQ6_K w, MemorySegment xs, long xOff,
+            int b, MemorySegment ys, long yOff) {
+        int cols = w.cols();
+        int rows = w.rows();
+        long stride = DType.Q8_0.byteSize(cols);
+        MemorySegment xq = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
+        for (int v = 0; v < b; v++) {
+            dot.quantizeQ8_0(xs, xOff + 4L * v * cols, xq, v * stride, cols);
+        }
+        executor.reaching(w.tiles(), xq, ys).parallelRanges(rows, 16, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                for (int v = 0; v < b; v++) {
+                    ys.set(LE.FLOAT, yOff + 4L * ((long) v * rows + r), row(w, r, xq, v * stride));
+                }
+            }
+        });
+    }
+
+    /** Row r of w times the Q8_0 vector at {@code x0}. */
+    static float row(InterleavedQ6_K w, int r, MemorySegment xq, long x0) {
+        MemorySegment t = w.tiles();
+        int g = r / InterleavedQ6_K.TILE_ROWS;
+        int lane = r % InterleavedQ6_K.TILE_ROWS;
+        float acc = 0f;
+        for (int sb = 0; sb < w.superBlocks(); sb++) {
+            long st = w.superTile(g, sb);
+            float d = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ6_K.SUPER_SCALES + 2L * lane));
+            for (int k = 0; k < 8; k++) {
+                long blk = st + (long) InterleavedQ6_K.BLOCK_BYTES * k;
+                long px = x0 + 34L * (8 * sb + k);
+                int s = 0;
+                for (int half = 0; half < 2; half++) {
+                    int sum = 0;
+                    for (int e = 16 * half; e < 16 * half + 16; e++) {
+                        int q = t.get(LE.BYTE, blk + 64L * (e / 2) + 2L * lane + (e % 2));
+                        sum += q * xq.get(LE.BYTE, px + 2 + e);
+                    }
+                    s += t.get(LE.SHORT, blk + InterleavedQ6_K.SCALES + 64L * half + 2L * lane) * sum;
+                }
+                acc = Math.fma(d * HalfFloats.f16ToFloat(xq.get(LE.SHORT, px)), (float) s, acc);
+            }
+        }
+        return acc;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.I;
+import static dev.llmj.kernels.VectorWidths.S;
+
+import dev.llmj.kernels.InterleavedQ6_K;
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * GEMV on {@link InterleavedQ6_K} tiles with Q8_0 activations, in 16-bit integer lanes (one row
+ * per lane), bit for bit {@code ScalarInterleavedQ6_K}: per 64-byte chunk (two columns × 32 rows)
+ * the two signed bytes of each lane are sign-extended by shifts, multiplied by their columns'
+ * activations and added; every eight columns the short sums are split into even and odd rows as
+ * ints and multiplied by the sub-block's scales into int sums; per 32-column block those are
+ * converted to float and fma'd with the rows' super-scales times the activation block's scale.
+ * Every integer step is exact, so the order of the adds does not matter; the float steps are the
+ * scalar twin's. Activations are prepared as for {@link InterleavedQ4_0Gemv}.
+ */
+final class InterleavedQ6_KGemv {
+    private InterleavedQ6_KGemv() {}
+
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    private static final int IL = I.length();
+    private static final int SL = 2 * IL;
+    private static final int PARTS = InterleavedQ6_K.TILE_ROWS / SL;
+    private static final float REBIAS = 0x1p112f;
+
+    private static final ThreadLocal<int[]> PAIRS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[0]);
+
+    static void gemvBatch(KernelExecutor executor, InterleavedQ6_K w, MemorySegment xs, long xOff, int b,
+            MemorySegment ys, long yOff) {
+        int cols = w.cols();
+        int blocks = cols / 32;
+        long stride = DType.Q8_0.byteSize(cols);
+        MemorySegment q8 = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
+        int[] pairs = Scratch.ints(PAIRS, b * cols);
+        float[] dx = Scratch.floats(SCALES, b * blocks);
+        InterleavedQ4_0Gemv.prepare(xs, xOff, b, cols, q8, pairs, dx);
+        int rows = w.rows();
+        executor.reaching(w.tiles(), ys).parallelRanges(w.rowGroups(), 1, (from, to) -> {
+            float[] out = Scratch.floats(OUT, InterleavedQ6_K.TILE_ROWS + IL);
+            for (int g = from; g < to; g++) {
+                int valid = Math.min(InterleavedQ6_K.TILE_ROWS, rows - g * InterleavedQ6_K.TILE_ROWS);
+                for (int v = 0; v < b; v++) {
+                    for (int p = 0; p < PARTS; p++) {
+                        part(w, g, 4L * IL * p, pairs, v * cols, dx, v * blocks, out, p * SL);
+                    }
+                    MemorySegment.copy(out, 0, ys, LE.FLOAT,
+                            yOff + 4L * ((long) v * rows + (long) g * InterleavedQ6_K.TILE_ROWS), valid);
+                }
+            }
+        });
+    }
+
+    /**
+     * SL rows of row group g against one vector; {@code lane0} is the part's byte offset inside
+     * every chunk and scale row (2 bytes per row); results to out[o .. o+SL) in row order.
+     */
+    private static void part(InterleavedQ6_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int d0,
+            float[] out, int o) {
+        MemorySegment t = w.tiles();
+        FloatVector even = FloatVector.zero(F);
+        FloatVector odd = FloatVector.zero(F);
+        for (int sb = 0; sb < w.superBlocks(); sb++) {
+            long st = w.superTile(g, sb) + lane0;
+            // super-scales, even rows in the low halves of the ints, widened as finite binary16
+            IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE);
+            FloatVector dEven = (FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            FloatVector dOdd = (FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                    .or(d.and(0x80000000)).reinterpretShape(F, 0);
+            for (int k = 0; k < 8; k++) {
+                long blk = st + (long) InterleavedQ6_K.BLOCK_BYTES * k;
+                int j = x0 + 256 * sb + 32 * k;
+                IntVector sumEven = IntVector.zero(I);
+                IntVector sumOdd = IntVector.zero(I);
+                for (int eighth = 0; eighth < 4; eighth++, j += 8) {
+                    long c0 = blk + 256L * eighth;
+                    ShortVector s = ShortVector.zero(S);
+                    for (int c = 0; c < 4; c++) {
+                        ShortVector pair = ShortVector.fromMemorySegment(S, t, c0 + 64L * c, LITTLE);
+                        ShortVector lo = pair.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+                        ShortVector hi = pair.lanewise(VectorOperators.ASHR, 8);
+                        s = s.add(lo.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c]).reinterpretShape(S, 0)));
+                        s = s.add(hi.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c + 1]).reinterpretShape(S, 0)));
+                    }
+                    IntVector sums = (IntVector) s.reinterpretShape(I, 0);
+                    IntVector sc = IntVector.fromMemorySegment(I, t, blk + InterleavedQ6_K.SCALES + 64L * (eighth / 2), LITTLE);
+                    sumEven = sumEven.add(sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .mul(sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)));
+                    sumOdd = sumOdd.add(sums.lanewise(VectorOperators.ASHR, 16).mul(sc.lanewise(VectorOperators.ASHR, 16)));
+                }
+                float dxb = dx[d0 + 8 * sb + k] * REBIAS;
+                even = ((FloatVector) sumEven.convert(VectorOperators.I2F, 0)).fma(dEven.mul(dxb), even);
+                odd = ((FloatVector) sumOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
+            }
+        }
+        int tmp = InterleavedQ6_K.TILE_ROWS;
+        even.intoArray(out, tmp);
+        for (int i = 0; i < IL; i++) {
+            out[o + 2 * i] = out[tmp + i];
+        }
+        odd.intoArray(out, tmp);
+        for (int i = 0; i < IL; i++) {
+            out[o + 2 * i + 1] = out[tmp + i];
+        }
+    }
+}
