@@ -212,22 +212,14 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
     /** b GEMVs in one pass over the weights, each bit-identical to {@link #gemv} (see {@link GemvBatchKernels}). */
     public void gemvBatch(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         WeightMatrix wm = WeightMatrix.of(w);
-        if (b < 1) {
-            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
-        }
-        Checks.f32("xs (" + b + "×" + wm.cols() + ")", xs, xOff, (long) b * wm.cols());
-        Checks.f32("ys (" + b + "×" + wm.rows() + ")", ys, yOff, (long) b * wm.rows());
+        checkBatch(b, wm.rows(), wm.cols(), xs, xOff, ys, yOff);
         batch.gemvBatch(w, xs, xOff, b, ys, yOff);
     }
 
     /** {@link #gemvBatch} with F32 activations for Q8_0/Q4_0 weights (see {@link GemvBatchKernels#gemvBatchF32}). */
     public void gemvBatchF32(Tensor w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         WeightMatrix wm = WeightMatrix.of(w);
-        if (b < 1) {
-            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
-        }
-        Checks.f32("xs (" + b + "×" + wm.cols() + ")", xs, xOff, (long) b * wm.cols());
-        Checks.f32("ys (" + b + "×" + wm.rows() + ")", ys, yOff, (long) b * wm.rows());
+        checkBatch(b, wm.rows(), wm.cols(), xs, xOff, ys, yOff);
         batch.gemvBatchF32(w, xs, xOff, b, ys, yOff);
     }
 
@@ -257,11 +249,7 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
     @Override
     public void gemvBatch(InterleavedQ4_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         Objects.requireNonNull(w, "w");
-        if (b < 1) {
-            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
-        }
-        Checks.f32("xs (" + b + "×" + w.cols() + ")", xs, xOff, (long) b * w.cols());
-        Checks.f32("ys (" + b + "×" + w.rows() + ")", ys, yOff, (long) b * w.rows());
+        checkBatch(b, w.rows(), w.cols(), xs, xOff, ys, yOff);
         batch.gemvBatch(w, xs, xOff, b, ys, yOff);
     }
 
@@ -272,11 +260,7 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
     @Override
     public void gemvBatch(InterleavedQ6_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         Objects.requireNonNull(w, "w");
-        if (b < 1) {
-            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
-        }
-        Checks.f32("xs (" + b + "×" + w.cols() + ")", xs, xOff, (long) b * w.cols());
-        Checks.f32("ys (" + b + "×" + w.rows() + ")", ys, yOff, (long) b * w.rows());
+        checkBatch(b, w.rows(), w.cols(), xs, xOff, ys, yOff);
         batch.gemvBatch(w, xs, xOff, b, ys, yOff);
     }
 
@@ -292,6 +276,15 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         }
         checkGroup(sources, "xs", xs, xOff, b, "ys", ys);
         batch.gemvBatchGroup(ws, xs, xOff, b, ys);
+    }
+
+    /** b ≥ 1 vectors of {@code cols} floats in xs and room for b of {@code rows} in ys. */
+    private static void checkBatch(int b, int rows, int cols, MemorySegment xs, long xOff, MemorySegment ys, long yOff) {
+        if (b < 1) {
+            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
+        }
+        Checks.f32("xs (" + b + "×" + cols + ")", xs, xOff, (long) b * cols);
+        Checks.f32("ys (" + b + "×" + rows + ")", ys, yOff, (long) b * rows);
     }
 
     /**

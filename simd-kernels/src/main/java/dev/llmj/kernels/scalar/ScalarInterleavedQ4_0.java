@@ -24,18 +24,30 @@ public final class ScalarInterleavedQ4_0 {
 
     public static void gemvBatch(DotKernels dot, KernelExecutor executor, InterleavedQ4_0 w, MemorySegment xs, long xOff,
             int b, MemorySegment ys, long yOff) {
-        int cols = w.cols();
-        int rows = w.rows();
+        eachRow(dot, executor, w.tiles(), w.rows(), w.cols(), xs, xOff, b, ys, yOff, (r, xq, x0) -> row(w, r, xq, x0));
+    }
+
+    /** One row's result against the Q8_0 vector at {@code x0} of {@code xq}. */
+    @FunctionalInterface
+    interface RowDot {
+        float row(int r, MemorySegment xq, long x0);
+    }
+
+    /**
+     * The driver both interleaved twins share: each of the b vectors quantized to Q8_0, then
+     * {@code rowDot} for every (row, vector), rows split across the executor.
+     */
+    static void eachRow(DotKernels dot, KernelExecutor executor, MemorySegment tiles, int rows, int cols,
+            MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff, RowDot rowDot) {
         long stride = DType.Q8_0.byteSize(cols);
         MemorySegment xq = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
         for (int v = 0; v < b; v++) {
             dot.quantizeQ8_0(xs, xOff + 4L * v * cols, xq, v * stride, cols);
         }
-        MemorySegment t = w.tiles();
-        executor.reaching(t, xq, ys).parallelRanges(rows, 16, (from, to) -> {
+        executor.reaching(tiles, xq, ys).parallelRanges(rows, 16, (from, to) -> {
             for (int r = from; r < to; r++) {
                 for (int v = 0; v < b; v++) {
-                    ys.set(LE.FLOAT, yOff + 4L * ((long) v * rows + r), row(w, r, xq, v * stride));
+                    ys.set(LE.FLOAT, yOff + 4L * ((long) v * rows + r), rowDot.row(r, xq, v * stride));
                 }
             }
         });

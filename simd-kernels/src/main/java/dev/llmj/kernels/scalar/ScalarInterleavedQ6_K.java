@@ -3,8 +3,6 @@ package dev.llmj.kernels.scalar;
 import dev.llmj.kernels.DotKernels;
 import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
-import dev.llmj.kernels.Scratch;
-import dev.llmj.tensor.DType;
 import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
@@ -28,20 +26,8 @@ public final class ScalarInterleavedQ6_K {
 
     public static void gemvBatch(DotKernels dot, KernelExecutor executor, InterleavedQ6_K w, MemorySegment xs, long xOff,
             int b, MemorySegment ys, long yOff) {
-        int cols = w.cols();
-        int rows = w.rows();
-        long stride = DType.Q8_0.byteSize(cols);
-        MemorySegment xq = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
-        for (int v = 0; v < b; v++) {
-            dot.quantizeQ8_0(xs, xOff + 4L * v * cols, xq, v * stride, cols);
-        }
-        executor.reaching(w.tiles(), xq, ys).parallelRanges(rows, 16, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                for (int v = 0; v < b; v++) {
-                    ys.set(LE.FLOAT, yOff + 4L * ((long) v * rows + r), row(w, r, xq, v * stride));
-                }
-            }
-        });
+        ScalarInterleavedQ4_0.eachRow(dot, executor, w.tiles(), w.rows(), w.cols(), xs, xOff, b, ys, yOff,
+                (r, xq, x0) -> row(w, r, xq, x0));
     }
 
     /** Row r of w times the Q8_0 vector at {@code x0}. */

@@ -158,14 +158,21 @@ final class InterleavedQ4_0Gemv {
             even = sumEven.fma(((FloatVector) dEven.reinterpretShape(F, 0)).mul(dxb), even);
             odd = sumOdd.fma(((FloatVector) dOdd.reinterpretShape(F, 0)).mul(dxb), odd);
         }
+        even.intoArray(out, InterleavedQ4_0.TILE_ROWS);
+        odd.intoArray(out, InterleavedQ4_0.TILE_ROWS + IL);
+        toRowOrder(out, o);
+    }
+
+    /**
+     * Moves a part's results from out[32 ..] (IL even rows, then IL odd rows) to out[o .. o+SL)
+     * in row order. Shared by both interleaved kernels; it takes no vector, so nothing is boxed
+     * whether or not C2 inlines it.
+     */
+    static void toRowOrder(float[] out, int o) {
         int tmp = InterleavedQ4_0.TILE_ROWS;
-        even.intoArray(out, tmp);
         for (int i = 0; i < IL; i++) {
             out[o + 2 * i] = out[tmp + i];
-        }
-        odd.intoArray(out, tmp);
-        for (int i = 0; i < IL; i++) {
-            out[o + 2 * i + 1] = out[tmp + i];
+            out[o + 2 * i + 1] = out[tmp + IL + i];
         }
     }
 }

@@ -50,7 +50,7 @@ final class InterleavedQ6_KGemv {
         InterleavedQ4_0Gemv.prepare(xs, xOff, b, cols, q8, pairs, dx);
         int rows = w.rows();
         executor.reaching(w.tiles(), ys).parallelRanges(w.rowGroups(), 1, (from, to) -> {
-            float[] out = Scratch.floats(OUT, InterleavedQ6_K.TILE_ROWS + IL);
+            float[] out = Scratch.floats(OUT, InterleavedQ6_K.TILE_ROWS + 2 * IL);
             for (int g = from; g < to; g++) {
                 int valid = Math.min(InterleavedQ6_K.TILE_ROWS, rows - g * InterleavedQ6_K.TILE_ROWS);
                 for (int v = 0; v < b; v++) {
@@ -107,14 +107,8 @@ final class InterleavedQ6_KGemv {
                 odd = ((FloatVector) sumOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
             }
         }
-        int tmp = InterleavedQ6_K.TILE_ROWS;
-        even.intoArray(out, tmp);
-        for (int i = 0; i < IL; i++) {
-            out[o + 2 * i] = out[tmp + i];
-        }
-        odd.intoArray(out, tmp);
-        for (int i = 0; i < IL; i++) {
-            out[o + 2 * i + 1] = out[tmp + i];
-        }
+        even.intoArray(out, InterleavedQ6_K.TILE_ROWS);
+        odd.intoArray(out, InterleavedQ6_K.TILE_ROWS + IL);
+        InterleavedQ4_0Gemv.toRowOrder(out, o);
     }
 }
