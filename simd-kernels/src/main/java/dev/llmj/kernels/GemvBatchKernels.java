@@ -74,4 +74,12 @@ public interface GemvBatchKernels {
      * {@code dev.llmj.kernels.scalar.ScalarInterleavedQ6_K} (the specification) computes, whatever b.
      */
     void gemvBatch(InterleavedQ6_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
+
+    /**
+     * ys[v] = w · xs[v] for Q4_K weights re-laid as {@link InterleavedQ4_K}, each vector quantized
+     * to Q8_0: per 32-column sub-block d·sc·Σq·x and dmin·m·Σx from exact integer sums, combined
+     * by one fma chain. Bit for bit what {@code dev.llmj.kernels.scalar.ScalarInterleavedQ4_K}
+     * (the specification) computes, whatever b.
+     */
+    void gemvBatch(InterleavedQ4_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
 }

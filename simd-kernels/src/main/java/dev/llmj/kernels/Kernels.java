@@ -413,4 +413,12 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         }
         return act.topK(x, off, n, k, out);
     }
+
+    /** b GEMVs against interleaved Q4_K weights with Q8_0 activations (see {@link GemvBatchKernels}). */
+    @Override
+    public void gemvBatch(InterleavedQ4_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        Objects.requireNonNull(w, "w");
+        checkBatch(b, w.rows(), w.cols(), xs, xOff, ys, yOff);
+        batch.gemvBatch(w, xs, xOff, b, ys, yOff);
+    }
 }

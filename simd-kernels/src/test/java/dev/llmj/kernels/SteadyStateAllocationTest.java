@@ -105,7 +105,7 @@ class SteadyStateAllocationTest {
     }
 
     /**
-     * The interleaved Q4_0 and Q6_K kernels (16-bit lanes, full-width short vectors) allocate only their
+     * The interleaved Q4_0, Q4_K and Q6_K kernels (16-bit lanes, full-width short vectors) allocate only their
      * per-call bookkeeping (the range task, two small arrays), not boxed vectors: a boxed chunk
      * step costs several vectors per 4 columns, here 2 row groups × 16 blocks × 8 chunks, tens of
      * KB per call. This kernel's full-width shorts ({@link VectorWidths#S}) are the second short
@@ -134,6 +134,12 @@ class SteadyStateAllocationTest {
             for (int b : new int[] {1, 4}) {
                 SteadyAllocation.assertUnder("interleaved Q6_K b=" + b, 2L * 1024 * SteadyAllocation.CALLS,
                         () -> k.gemvBatch(i6, xs, 0, b, ys, 0));
+            }
+            Tensor q4k = Tensor.wrap(arena.allocate(DType.Q4_K.byteSize(cols) * rows, 64), 0, DType.Q4_K, rows, cols);
+            InterleavedQ4_K i4k = InterleavedQ4_K.of(q4k, arena, KernelExecutor.singleThread());
+            for (int b : new int[] {1, 4}) {
+                SteadyAllocation.assertUnder("interleaved Q4_K b=" + b, 2L * 1024 * SteadyAllocation.CALLS,
+                        () -> k.gemvBatch(i4k, xs, 0, b, ys, 0));
             }
             SteadyAllocation.assertUnder("gemv F16 after", 4L * 1024 * SteadyAllocation.CALLS, () -> k.gemv(half, xs, 0, ys, 0));
             SteadyAllocation.assertUnder("gemvBatchF32 F16 b=4 after", 4L * 1024 * SteadyAllocation.CALLS,

@@ -1,6 +1,7 @@
 package dev.llmj.runtime.model;
 
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Kernels;
@@ -16,13 +17,14 @@ import java.util.Map;
  * the kernel that suits each weight.
  *
  * <ul>
- *   <li>Q4_0 and Q6_K matrices are copied once, at load, into {@link InterleavedQ4_0} /
- *       {@link InterleavedQ6_K} tiles and run by the 16-bit integer kernels with Q8_0
- *       activations: llama.cpp's arithmetic for Q4_0 (its {@code ggml_vec_dot_q4_0_q8_0}: exact
- *       integer block sums, activations rounded to 8 bits per 32-element block, ≈ 1/254 of the
- *       block's largest value), and for Q6_K the same with a finer activation scale than its
- *       Q8_K (per 32 elements, not 256). 2–2.5× faster per weight than the float kernels. The
- *       copies cost the matrices' size again in memory (Q6_K: 1.4×).</li>
+ *   <li>Q4_0, Q4_K and Q6_K matrices are copied once, at load, into {@link InterleavedQ4_0} /
+ *       {@link InterleavedQ4_K} / {@link InterleavedQ6_K} tiles and run by the 16-bit integer
+ *       kernels with Q8_0 activations: llama.cpp's arithmetic for Q4_0 (its
+ *       {@code ggml_vec_dot_q4_0_q8_0}: exact integer block sums, activations rounded to 8 bits
+ *       per 32-element block, ≈ 1/254 of the block's largest value), and for the K-quants the
+ *       same with a finer activation scale than their Q8_K (per 32 elements, not 256). 1.7–3×
+ *       faster per weight than the float kernels. The copies cost the matrices' size again in
+ *       memory (Q4_K 1.14×, Q6_K 1.4×).</li>
  *   <li>Every other matrix (and these when {@code -Dllmj.interleaved=false}, or one whose
  *       scales are not all finite) keeps F32 activations ({@link Kernels#gemvBatchF32}).</li>
  * </ul>
@@ -35,7 +37,7 @@ final class DecodeProjections {
     static final String INTERLEAVE_PROPERTY = "llmj.interleaved";
 
     private final Kernels k;
-    /** Each interleaved matrix's copy: an {@link InterleavedQ4_0} or an {@link InterleavedQ6_K}. */
+    /** Each interleaved matrix's copy: an {@link InterleavedQ4_0}, {@link InterleavedQ4_K} or {@link InterleavedQ6_K}. */
     private final Map<Tensor, Record> interleaved;
 
     private DecodeProjections(Kernels k, Map<Tensor, Record> interleaved) {
@@ -67,11 +69,16 @@ final class DecodeProjections {
     }
 
     private static void interleave(Tensor t, Arena arena, KernelExecutor ex, Map<Tensor, Record> copies) {
-        if ((t.dtype() != DType.Q4_0 && t.dtype() != DType.Q6_K) || copies.containsKey(t)) {
+        if (copies.containsKey(t)) {
             return;
         }
         try {
-            copies.put(t, t.dtype() == DType.Q4_0 ? InterleavedQ4_0.of(t, arena, ex) : InterleavedQ6_K.of(t, arena, ex));
+            switch (t.dtype()) {
+                case Q4_0 -> copies.put(t, InterleavedQ4_0.of(t, arena, ex));
+                case Q4_K -> copies.put(t, InterleavedQ4_K.of(t, arena, ex));
+                case Q6_K -> copies.put(t, InterleavedQ6_K.of(t, arena, ex));
+                default -> { }
+            }
         } catch (IllegalArgumentException nonFiniteScale) {
             // stays on the float kernel, which carries infinities and NaNs through as the codec decodes them
         }
@@ -86,6 +93,7 @@ final class DecodeProjections {
     void project(Tensor w, MemorySegment in, int b, MemorySegment out) {
         switch (interleaved.get(w)) {
             case InterleavedQ4_0 q4 -> k.gemvBatch(q4, in, 0, b, out, 0);
+            case InterleavedQ4_K q4k -> k.gemvBatch(q4k, in, 0, b, out, 0);
             case InterleavedQ6_K q6 -> k.gemvBatch(q6, in, 0, b, out, 0);
             case null, default -> k.gemvBatchF32(w, in, 0, b, out, 0);
         }
@@ -94,7 +102,7 @@ final class DecodeProjections {
     /**
      * {@link #project} of one input against weights of one width (q, k, v; gate, up): one job when
      * they all run on one kernel that takes groups (interleaved Q4_0, or none interleaved), else
-     * one call per weight (a Q4_K_M layer's Q6_K {@code attn_v} beside Q4_K q and k).
+     * one call per weight (the K-quants, and a Q4_K_M layer's Q6_K {@code attn_v} beside Q4_K q and k).
      */
     void projectGroup(Tensor[] ws, MemorySegment in, int b, MemorySegment[] outs) {
         InterleavedQ4_0[] q4 = new InterleavedQ4_0[ws.length];

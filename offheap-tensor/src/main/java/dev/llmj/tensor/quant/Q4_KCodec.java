@@ -36,7 +36,7 @@ public final class Q4_KCodec implements BlockCodec {
     }
 
     /** The 6-bit scale (index 0) or min (index 1) of sub-block {@code j}, from the 12 packed bytes. */
-    static int scaleOrMin(MemorySegment src, long scales, int j, boolean min) {
+    public static int scaleOrMin(MemorySegment src, long scales, int j, boolean min) {
         if (j < 4) {
             return (src.get(LE.BYTE, scales + j + (min ? 4 : 0)) & 63);
         }

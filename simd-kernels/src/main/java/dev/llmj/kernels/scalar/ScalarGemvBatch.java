@@ -3,6 +3,7 @@ package dev.llmj.kernels.scalar;
 import dev.llmj.kernels.DotKernels;
 import dev.llmj.kernels.GemvBatchKernels;
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
@@ -179,5 +180,10 @@ public final class ScalarGemvBatch implements GemvBatchKernels {
     @Override
     public void gemvBatch(InterleavedQ6_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         ScalarInterleavedQ6_K.gemvBatch(dot, executor, w, xs, xOff, b, ys, yOff);
+    }
+
+    @Override
+    public void gemvBatch(InterleavedQ4_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        ScalarInterleavedQ4_K.gemvBatch(dot, executor, w, xs, xOff, b, ys, yOff);
     }
 }

@@ -4,6 +4,7 @@ import static dev.llmj.kernels.VectorWidths.F_LANES;
 
 import dev.llmj.kernels.GemvBatchKernels;
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.MatrixKernels;
@@ -455,5 +456,10 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     @Override
     public void gemvBatch(InterleavedQ6_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         InterleavedQ6_KGemv.gemvBatch(executor, w, xs, xOff, b, ys, yOff);
+    }
+
+    @Override
+    public void gemvBatch(InterleavedQ4_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        InterleavedQ4_KGemv.gemvBatch(executor, w, xs, xOff, b, ys, yOff);
     }
 }

@@ -1,0 +1,116 @@
+package dev.llmj.kernels;
+
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.LE;
+import dev.llmj.tensor.Tensor;
+import dev.llmj.tensor.quant.Q4_KCodec;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A Q4_K weight matrix re-laid for decoding with 16-bit integer lanes. A Q4_K sub-block is 32
+ * elements, as a Q8_0 activation block is, so each 32-column block is an {@link InterleavedQ4_0}
+ * tile (nibbles stored as q − 8) with the rows' 6-bit scale and min beside it; the super-scales
+ * d and dmin close each 256-column super-tile.
+ *
+ * <pre>
+ *   super-tile (g, sb) = rows 32g .. 32g+31 × columns 256·sb .. +255, 5248 bytes at
+ *   (g · superBlocks + sb) · 5248:
+ *     block j = 0..7 (sub-block j), 640 bytes at 640·j:
+ *       bytes 0 .. 511: as an InterleavedQ4_0 tile's values (short r of chunk c: row r's
+ *         columns 4c .. 4c+3, each q − 8 as a 4-bit two's complement)
+ *       bytes 512 .. 575: row r's scale sc (0..63) at 512 + 2r;  bytes 576 .. 639: its min m
+ *     bytes 5120 .. 5183: row r's d (binary16, finite);  bytes 5184 .. 5247: its dmin
+ *   rows past the matrix's last hold zeros
+ * </pre>
+ *
+ * 5.125 bits per weight against Q4_K's 4.5. The source keeps its own layout.
+ *
+ * @param source the Q4_K matrix this copy was made from
+ * @param tiles  the re-laid weights, {@link #bytes} long
+ */
+public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int cols) {
+    public static final int TILE_ROWS = 32;
+    public static final int BLOCK_BYTES = 640;
+    /** Offset of the scales inside a block (mins: + 64). */
+    public static final int SCALES = 512;
+    public static final int MINS = 576;
+    /** Offset of d inside a super-tile (dmin: + 64). */
+    public static final int SUPER_SCALES = 8 * BLOCK_BYTES;
+    public static final int SUPER_MINS = SUPER_SCALES + 64;
+    public static final int SUPER_BYTES = SUPER_SCALES + 128;
+
+    public InterleavedQ4_K {
+        if (tiles.byteSize() < bytes(rows, cols)) {
+            throw new IllegalArgumentException("tiles hold " + tiles.byteSize() + " bytes, a " + rows + "×" + cols
+                    + " matrix needs " + bytes(rows, cols));
+        }
+    }
+
+    public int superBlocks() {
+        return cols / 256;
+    }
+
+    public int rowGroups() {
+        return (rows + TILE_ROWS - 1) / TILE_ROWS;
+    }
+
+    /** Byte offset of super-tile (g, sb). */
+    public long superTile(int g, int sb) {
+        return ((long) g * superBlocks() + sb) * SUPER_BYTES;
+    }
+
+    public static long bytes(int rows, int cols) {
+        return (long) ((rows + TILE_ROWS - 1) / TILE_ROWS) * (cols / 256) * SUPER_BYTES;
+    }
+
+    /**
+     * The re-laid copy of Q4_K matrix {@code w}, allocated in {@code arena}.
+     *
+     * @throws IllegalArgumentException when {@code w} is not a Q4_K matrix, or a d or dmin is
+     *     infinite or NaN (the kernels widen them as finite binary16 values only)
+     */
+    public static InterleavedQ4_K of(Tensor w, Arena arena, KernelExecutor executor) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        if (wm.dtype() != DType.Q4_K) {
+            throw new IllegalArgumentException("only Q4_K weights can be interleaved here, got " + wm.dtype() + " " + w);
+        }
+        MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
+        InterleavedQ4_K out = new InterleavedQ4_K(w, tiles, wm.rows(), wm.cols());
+        executor.reaching(tiles, wm.base()).parallelRanges(out.rowGroups(), 1,
+                (g0, g1) -> { for (int g = g0; g < g1; g++) { out.fillRowGroup(wm, g); } });
+        return out;
+    }
+
+    private void fillRowGroup(WeightMatrix wm, int g) {
+        MemorySegment base = wm.base();
+        for (int r = 0; r < TILE_ROWS && TILE_ROWS * g + r < rows; r++) {
+            long row = wm.row(TILE_ROWS * g + r);
+            for (int sb = 0; sb < superBlocks(); sb++) {
+                long src = row + (long) Q4_KCodec.BYTES * sb;
+                long t = superTile(g, sb);
+                for (int half = 0; half < 2; half++) {
+                    short d = base.get(LE.SHORT, src + 2L * half);
+                    if ((d & 0x7C00) == 0x7C00) {
+                        throw new IllegalArgumentException("row " + (TILE_ROWS * g + r) + ", super-block " + sb + " of "
+                                + source + " has a non-finite " + (half == 0 ? "d" : "dmin") + " (binary16 0x"
+                                + Integer.toHexString(d & 0xFFFF) + "); only matrices with finite scales are interleaved");
+                    }
+                    tiles.set(LE.SHORT, t + SUPER_SCALES + 64L * half + 2L * r, d);
+                }
+                for (int j = 0; j < 8; j++) {
+                    long b = t + (long) BLOCK_BYTES * j;
+                    tiles.set(LE.SHORT, b + SCALES + 2L * r, (short) Q4_KCodec.scaleOrMin(base, src + 4, j, false));
+                    tiles.set(LE.SHORT, b + MINS + 2L * r, (short) Q4_KCodec.scaleOrMin(base, src + 4, j, true));
+                    // sub-block j: the low (j even) or high (j odd) nibbles of the 32 bytes at 16 + 32·(j/2)
+                    long q = src + 16 + 32L * (j / 2);
+                    int shift = 4 * (j % 2);
+                    for (int c = 0; c < 8; c++) {
+                        int four = base.get(LE.INT, q + 4L * c) >>> shift;
+                        tiles.set(LE.SHORT, b + 64L * c + 2L * r, InterleavedQ4_0.fourNibbles(four));
+                    }
+                }
+            }
+        }
+    }
+}

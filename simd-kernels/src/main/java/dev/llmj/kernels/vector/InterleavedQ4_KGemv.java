@@ -1,0 +1,127 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.I;
+import static dev.llmj.kernels.VectorWidths.S;
+
+import dev.llmj.kernels.InterleavedQ4_K;
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.tensor.DType;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * GEMV on {@link InterleavedQ4_K} tiles with Q8_0 activations, bit for bit
+ * {@code ScalarInterleavedQ4_K}: each 32-column block runs {@link InterleavedQ4_0Gemv}'s chunk
+ * loop (the nibbles hold q − 8, so its sum S' gives S = S' + 8·X, X the activation block's sum),
+ * then in int lanes sc·S and m·X for even and odd rows, each converted to float and fma'd with
+ * d·d_x and −dmin·d_x, in the scalar twin's order.
+ */
+final class InterleavedQ4_KGemv {
+    private InterleavedQ4_KGemv() {}
+
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    private static final int IL = I.length();
+    private static final int SL = 2 * IL;
+    private static final int PARTS = InterleavedQ4_K.TILE_ROWS / SL;
+    private static final float REBIAS = 0x1p112f;
+
+    private static final ThreadLocal<int[]> PAIRS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[0]);
+
+    static void gemvBatch(KernelExecutor executor, InterleavedQ4_K w, MemorySegment xs, long xOff, int b,
+            MemorySegment ys, long yOff) {
+        int cols = w.cols();
+        int blocks = cols / 32;
+        long stride = DType.Q8_0.byteSize(cols);
+        MemorySegment q8 = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
+        int[] pairs = Scratch.ints(PAIRS, b * cols);
+        float[] dx = Scratch.floats(SCALES, b * blocks);
+        int[] xsum = Scratch.ints(SUMS, b * blocks);
+        InterleavedQ4_0Gemv.prepare(xs, xOff, b, cols, q8, pairs, dx);
+        for (int i = 0; i < b * blocks; i++) {
+            int sum = 0;
+            for (int e = 0; e < 32; e++) {
+                sum += (short) pairs[32 * i + e];   // each int holds the activation twice; its low half is it
+            }
+            xsum[i] = sum;
+        }
+        int rows = w.rows();
+        executor.reaching(w.tiles(), ys).parallelRanges(w.rowGroups(), 1, (from, to) -> {
+            float[] out = Scratch.floats(OUT, InterleavedQ4_K.TILE_ROWS + 2 * IL);
+            for (int g = from; g < to; g++) {
+                int valid = Math.min(InterleavedQ4_K.TILE_ROWS, rows - g * InterleavedQ4_K.TILE_ROWS);
+                for (int v = 0; v < b; v++) {
+                    for (int p = 0; p < PARTS; p++) {
+                        part(w, g, 4L * IL * p, pairs, v * cols, dx, xsum, v * blocks, out, p * SL);
+                    }
+                    MemorySegment.copy(out, 0, ys, LE.FLOAT,
+                            yOff + 4L * ((long) v * rows + (long) g * InterleavedQ4_K.TILE_ROWS), valid);
+                }
+            }
+        });
+    }
+
+    private static void part(InterleavedQ4_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int[] xsum, int d0,
+            float[] out, int o) {
+        MemorySegment t = w.tiles();
+        FloatVector even = FloatVector.zero(F);
+        FloatVector odd = FloatVector.zero(F);
+        for (int sb = 0; sb < w.superBlocks(); sb++) {
+            long st = w.superTile(g, sb) + lane0;
+            IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_SCALES, LITTLE);
+            IntVector dm = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_MINS, LITTLE);
+            // finite binary16 widened as HalfVectors does (× 2^112 folded into the activation scale)
+            FloatVector dEven = (FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            FloatVector dOdd = (FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                    .or(d.and(0x80000000)).reinterpretShape(F, 0);
+            FloatVector mEven = (FloatVector) dm.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(dm.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            FloatVector mOdd = (FloatVector) dm.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                    .or(dm.and(0x80000000)).reinterpretShape(F, 0);
+            for (int k = 0; k < 8; k++) {
+                long off = st + (long) InterleavedQ4_K.BLOCK_BYTES * k;
+                int j = x0 + 256 * sb + 32 * k;
+                ShortVector s = ShortVector.zero(S);
+                for (int c = 0; c < 8; c++, j += 4) {
+                    ShortVector wv = ShortVector.fromMemorySegment(S, t, off + 64L * c, LITTLE);
+                    ShortVector q0 = wv.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector q1 = wv.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector q2 = wv.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector q3 = wv.lanewise(VectorOperators.ASHR, 12);
+                    s = s.add(q0.mul((ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0)));
+                    s = s.add(q1.mul((ShortVector) IntVector.broadcast(I, pairs[j + 1]).reinterpretShape(S, 0)));
+                    s = s.add(q2.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2]).reinterpretShape(S, 0)));
+                    s = s.add(q3.mul((ShortVector) IntVector.broadcast(I, pairs[j + 3]).reinterpretShape(S, 0)));
+                }
+                int blk = d0 + 8 * sb + k;
+                int x = xsum[blk];
+                IntVector sums = (IntVector) s.reinterpretShape(I, 0);
+                IntVector sc = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_K.SCALES, LITTLE);
+                IntVector mn = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_K.MINS, LITTLE);
+                IntVector tEven = sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * x)
+                        .mul(sc.and(0xFFFF));
+                IntVector tOdd = sums.lanewise(VectorOperators.ASHR, 16).add(8 * x).mul(sc.lanewise(VectorOperators.LSHR, 16));
+                IntVector mxEven = mn.and(0xFFFF).mul(x);
+                IntVector mxOdd = mn.lanewise(VectorOperators.LSHR, 16).mul(x);
+                float dxb = dx[blk] * REBIAS;
+                even = ((FloatVector) tEven.convert(VectorOperators.I2F, 0)).fma(dEven.mul(dxb), even);
+                odd = ((FloatVector) tOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
+                even = ((FloatVector) mxEven.convert(VectorOperators.I2F, 0)).fma(mEven.mul(dxb).neg(), even);
+                odd = ((FloatVector) mxOdd.convert(VectorOperators.I2F, 0)).fma(mOdd.mul(dxb).neg(), odd);
+            }
+        }
+        even.intoArray(out, InterleavedQ4_K.TILE_ROWS);
+        odd.intoArray(out, InterleavedQ4_K.TILE_ROWS + IL);
+        InterleavedQ4_0Gemv.toRowOrder(out, o);
+    }
+}
