@@ -139,7 +139,7 @@ public final class BenchReport {
             DType t = GemvBenchmark.dtypeOf(r.p("dtype"));
             int cols = Integer.parseInt(r.p("cols"));
             double bytes = (double) GemvBenchmark.rows(t, cols) * t.byteSize(cols);
-            String label = GemvBenchmark.INTERLEAVED.equals(r.p("dtype")) ? "Q4_0 interleaved (Q8_0 activations)" : t.name();
+            String label = r.p("dtype").endsWith(GemvBenchmark.SUFFIX) ? t.name() + " interleaved (Q8_0 activations)" : t.name();
             double[] v = byType.computeIfAbsent(label, x -> new double[] {Double.NaN, Double.NaN});
             v["scalar".equals(r.p("impl")) ? 0 : 1] = bytes / r.nanos();
         }

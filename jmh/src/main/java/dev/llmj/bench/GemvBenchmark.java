@@ -1,6 +1,8 @@
 package dev.llmj.bench;
 
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ4_K;
+import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Kernels;
 import dev.llmj.tensor.DType;
@@ -37,11 +39,12 @@ public class GemvBenchmark {
     /** Weight bytes per matrix: 48 MiB. */
     public static final long TARGET_BYTES = 48L << 20;
 
-    /** {@link #INTERLEAVED}: Q4_0 weights re-laid as decoding runs them (Q8_0 activations). */
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", INTERLEAVED, "Q4_K", "Q6_K"})
+    /** "…_interleaved": the weights re-laid as decoding runs them (Q8_0 activations, 16-bit lanes). */
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", INTERLEAVED, "Q4_K", "Q4_K" + SUFFIX, "Q6_K", "Q6_K" + SUFFIX})
     public String dtype;
 
-    static final String INTERLEAVED = "Q4_0_interleaved";
+    static final String SUFFIX = "_interleaved";
+    static final String INTERLEAVED = "Q4_0" + SUFFIX;
 
     @Param({"scalar", "vector"})
     public String impl;
@@ -52,6 +55,8 @@ public class GemvBenchmark {
     private Arena arena;
     private Tensor w;
     private InterleavedQ4_0 iw;
+    private InterleavedQ4_K iw4k;
+    private InterleavedQ6_K iw6k;
     private MemorySegment x;
     private MemorySegment y;
     private Kernels k;
@@ -75,12 +80,18 @@ public class GemvBenchmark {
         x = GemmBenchmark.randomFloats(arena, cols, 4);
         y = arena.allocate(4L * rows, 64);
         k = ("scalar".equals(impl) ? Kernels.scalar() : Kernels.vector()).withExecutor(KernelExecutor.singleThread());
-        iw = INTERLEAVED.equals(dtype) ? InterleavedQ4_0.of(w, arena, KernelExecutor.singleThread()) : null;
+        if (dtype.endsWith(SUFFIX)) {
+            switch (t) {
+                case Q4_0 -> iw = InterleavedQ4_0.of(w, arena, KernelExecutor.singleThread());
+                case Q4_K -> iw4k = InterleavedQ4_K.of(w, arena, KernelExecutor.singleThread());
+                default -> iw6k = InterleavedQ6_K.of(w, arena, KernelExecutor.singleThread());
+            }
+        }
     }
 
     /** The stored dtype behind a {@link #dtype} parameter. */
     static DType dtypeOf(String param) {
-        return INTERLEAVED.equals(param) ? DType.Q4_0 : DType.valueOf(param);
+        return DType.valueOf(param.endsWith(SUFFIX) ? param.substring(0, param.length() - SUFFIX.length()) : param);
     }
 
     @TearDown(Level.Trial)
@@ -113,6 +124,10 @@ public class GemvBenchmark {
     public MemorySegment gemv() {
         if (iw != null) {
             k.gemvBatch(iw, x, 0, 1, y, 0);
+        } else if (iw4k != null) {
+            k.gemvBatch(iw4k, x, 0, 1, y, 0);
+        } else if (iw6k != null) {
+            k.gemvBatch(iw6k, x, 0, 1, y, 0);
         } else {
             k.gemv(w, x, 0, y, 0);
         }
