@@ -106,6 +106,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("model", model.source().toString());
             o.put("weights_dtype", model.weights().layers().get(0).wq().dtype().name());
             o.put("kernels", model.kernels().name());
+            o.put("interleaved_matrices", model.interleavedMatrices());
             o.put("threads", model.kernels().executor().threads());
             o.put("prompt_tokens", promptTokens);
             o.put("gen_tokens", genTokens);

@@ -84,7 +84,15 @@ public final class Model implements AutoCloseable {
         return kernels;
     }
 
-    /** The decode-time projections (interleaved Q4_0/Q6_K copies), owned with the weights. */
+    /**
+     * How many weight matrices decoding runs on interleaved copies (Q4_0, Q4_K and Q6_K, unless
+     * {@code -Dllmj.interleaved=false}); the others run the float kernels.
+     */
+    public int interleavedMatrices() {
+        return projections.interleavedCount();
+    }
+
+    /** The decode-time projections (interleaved Q4_0/Q4_K/Q6_K copies), owned with the weights. */
     DecodeProjections projections() {
         return projections;
     }
