@@ -22,8 +22,8 @@ import java.util.Map;
  *       kernels with Q8_0 activations: llama.cpp's arithmetic for Q4_0 (its
  *       {@code ggml_vec_dot_q4_0_q8_0}: exact integer block sums, activations rounded to 8 bits
  *       per 32-element block, ≈ 1/254 of the block's largest value), and for the K-quants the
- *       same with a finer activation scale than their Q8_K (per 32 elements, not 256). 1.7–3×
- *       faster per weight than the float kernels. The copies cost the matrices' size again in
+ *       same with a finer activation scale than their Q8_K (per 32 elements, not 256). 1.7–2.5×
+ *       faster per weight than the float kernels (JMH, 48 MiB GEMV). The copies cost the matrices' size again in
  *       memory (Q4_K 1.14×, Q6_K 1.4×).</li>
  *   <li>Every other matrix (and these when {@code -Dllmj.interleaved=false}, or one whose
  *       scales are not all finite) keeps F32 activations ({@link Kernels#gemvBatchF32}).</li>
@@ -33,7 +33,7 @@ import java.util.Map;
  * tokens alone or batched. Prefill (GEMM) keeps F32 activations for every dtype.
  */
 final class DecodeProjections {
-    /** System property that turns the interleaved Q4_0 copies off (default on). */
+    /** System property that turns the interleaved copies off (default on). */
     static final String INTERLEAVE_PROPERTY = "llmj.interleaved";
 
     private final Kernels k;
@@ -51,8 +51,8 @@ final class DecodeProjections {
     }
 
     /**
-     * The projections of w; with {@code interleave}, interleaved copies of its Q4_0 matrices,
-     * allocated in {@code arena} (the model's).
+     * The projections of w; with {@code interleave}, interleaved copies of its Q4_0, Q4_K and
+     * Q6_K matrices, allocated in {@code arena} (the model's).
      */
     static DecodeProjections of(ModelWeights w, Kernels k, Arena arena, boolean interleave) {
         Map<Tensor, Record> copies = new IdentityHashMap<>();
