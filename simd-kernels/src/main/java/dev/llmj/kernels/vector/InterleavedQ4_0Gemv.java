@@ -47,6 +47,8 @@ final class InterleavedQ4_0Gemv {
     /** Rows (short lanes) per vector. */
     private static final int SL = 2 * IL;
     private static final int PARTS = InterleavedQ4_0.TILE_ROWS / SL;
+    /** Vectors that share one decoding of each chunk in {@link #part4}. */
+    private static final int QUAD = 4;
     /** 2^112: rebiases a binary16 exponent placed in a float (see {@code HalfVectors}). */
     private static final float REBIAS = 0x1p112f;
 
@@ -75,7 +77,7 @@ final class InterleavedQ4_0Gemv {
             reach[2 * i + 1] = ys[i];
         }
         executor.reaching(reach).parallelRanges(firstGroup[ws.length], 1, (from, to) -> {
-            float[] out = Scratch.floats(OUT, InterleavedQ4_0.TILE_ROWS + 2 * IL);
+            float[] out = Scratch.floats(OUT, QUAD * InterleavedQ4_0.TILE_ROWS + 2 * IL);
             int i = 0;
             for (int idx = from; idx < to; idx++) {
                 while (idx >= firstGroup[i + 1]) {
@@ -84,12 +86,20 @@ final class InterleavedQ4_0Gemv {
                 InterleavedQ4_0 w = ws[i];
                 int g = idx - firstGroup[i];
                 int valid = Math.min(InterleavedQ4_0.TILE_ROWS, w.rows() - g * InterleavedQ4_0.TILE_ROWS);
-                for (int v = 0; v < b; v++) {
+                for (int v = 0; v < b; ) {
+                    int n = b - v >= QUAD ? QUAD : 1;
                     for (int p = 0; p < PARTS; p++) {
-                        part(w.tiles(), w.tile(g, 0) + 4L * IL * p, blocks, pairs, v * cols, dx, v * blocks, out, p * SL);
+                        long off = w.tile(g, 0) + 4L * IL * p;
+                        if (n == QUAD) {
+                            part4(w.tiles(), off, blocks, pairs, v * cols, cols, dx, v * blocks, out, p * SL);
+                        } else {
+                            part(w.tiles(), off, blocks, pairs, v * cols, dx, v * blocks, out, p * SL);
+                        }
                     }
-                    MemorySegment.copy(out, 0, ys[i], LE.FLOAT,
-                            yOffs[i] + 4L * ((long) v * w.rows() + (long) g * InterleavedQ4_0.TILE_ROWS), valid);
+                    for (int u = 0; u < n; u++, v++) {
+                        MemorySegment.copy(out, u * InterleavedQ4_0.TILE_ROWS, ys[i], LE.FLOAT,
+                                yOffs[i] + 4L * ((long) v * w.rows() + (long) g * InterleavedQ4_0.TILE_ROWS), valid);
+                    }
                 }
             }
         });
@@ -164,12 +174,93 @@ final class InterleavedQ4_0Gemv {
     }
 
     /**
+     * {@link #part} for four vectors at once (x0, x0 + stride, ...; scales d0, d0 + blocks, ...):
+     * each chunk's four columns are sign-extended once and multiplied with all four vectors'
+     * activations, so batched decoding spends 3 instead of 4.75 operations per column and vector.
+     * Each vector's integer sums and fma chain are {@link #part}'s, so its results are the same
+     * bits; written out for four vectors because an array of vectors would be boxed. Results go to
+     * out[32u + o ..] for vector u.
+     */
+    private static void part4(MemorySegment t, long off, int blocks, int[] pairs, int x0, int stride, float[] dx, int d0,
+            float[] out, int o) {
+        FloatVector even0 = FloatVector.zero(F);
+        FloatVector odd0 = FloatVector.zero(F);
+        FloatVector even1 = FloatVector.zero(F);
+        FloatVector odd1 = FloatVector.zero(F);
+        FloatVector even2 = FloatVector.zero(F);
+        FloatVector odd2 = FloatVector.zero(F);
+        FloatVector even3 = FloatVector.zero(F);
+        FloatVector odd3 = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++, off += InterleavedQ4_0.TILE_BYTES) {
+            ShortVector s0 = ShortVector.zero(S);
+            ShortVector s1 = ShortVector.zero(S);
+            ShortVector s2 = ShortVector.zero(S);
+            ShortVector s3 = ShortVector.zero(S);
+            int j = x0 + 32 * blk;
+            for (int c = 0; c < 8; c++) {
+                ShortVector w = ShortVector.fromMemorySegment(S, t, off + 64L * c, LITTLE);
+                for (int k = 0; k < 4; k++, j++) {
+                    ShortVector q = k == 3 ? w.lanewise(VectorOperators.ASHR, 12)
+                            : w.lanewise(VectorOperators.LSHL, 12 - 4 * k).lanewise(VectorOperators.ASHR, 12);
+                    s0 = s0.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0)));
+                    s1 = s1.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j + stride]).reinterpretShape(S, 0)));
+                    s2 = s2.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * stride]).reinterpretShape(S, 0)));
+                    s3 = s3.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j + 3 * stride]).reinterpretShape(S, 0)));
+                }
+            }
+            IntVector d = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_0.SCALES, LITTLE);
+            FloatVector dEven = (FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            FloatVector dOdd = (FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(d.and(0x80000000))
+                    .reinterpretShape(F, 0);
+            int nb = stride / 32;
+            IntVector u0 = (IntVector) s0.reinterpretShape(I, 0);
+            IntVector u1 = (IntVector) s1.reinterpretShape(I, 0);
+            IntVector u2 = (IntVector) s2.reinterpretShape(I, 0);
+            IntVector u3 = (IntVector) s3.reinterpretShape(I, 0);
+            float x0b = dx[d0 + blk] * REBIAS;
+            float x1b = dx[d0 + nb + blk] * REBIAS;
+            float x2b = dx[d0 + 2 * nb + blk] * REBIAS;
+            float x3b = dx[d0 + 3 * nb + blk] * REBIAS;
+            even0 = ((FloatVector) u0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dEven.mul(x0b), even0);
+            odd0 = ((FloatVector) u0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dOdd.mul(x0b), odd0);
+            even1 = ((FloatVector) u1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dEven.mul(x1b), even1);
+            odd1 = ((FloatVector) u1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dOdd.mul(x1b), odd1);
+            even2 = ((FloatVector) u2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dEven.mul(x2b), even2);
+            odd2 = ((FloatVector) u2.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dOdd.mul(x2b), odd2);
+            even3 = ((FloatVector) u3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dEven.mul(x3b), even3);
+            odd3 = ((FloatVector) u3.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dOdd.mul(x3b), odd3);
+        }
+        int tmp = QUAD * InterleavedQ4_0.TILE_ROWS;
+        even0.intoArray(out, tmp);
+        odd0.intoArray(out, tmp + IL);
+        toRowOrder(out, tmp, o);
+        even1.intoArray(out, tmp);
+        odd1.intoArray(out, tmp + IL);
+        toRowOrder(out, tmp, InterleavedQ4_0.TILE_ROWS + o);
+        even2.intoArray(out, tmp);
+        odd2.intoArray(out, tmp + IL);
+        toRowOrder(out, tmp, 2 * InterleavedQ4_0.TILE_ROWS + o);
+        even3.intoArray(out, tmp);
+        odd3.intoArray(out, tmp + IL);
+        toRowOrder(out, tmp, 3 * InterleavedQ4_0.TILE_ROWS + o);
+    }
+
+    /**
      * Moves a part's results from out[32 ..] (IL even rows, then IL odd rows) to out[o .. o+SL)
      * in row order. Shared by both interleaved kernels; it takes no vector, so nothing is boxed
      * whether or not C2 inlines it.
      */
     static void toRowOrder(float[] out, int o) {
-        int tmp = InterleavedQ4_0.TILE_ROWS;
+        toRowOrder(out, InterleavedQ4_0.TILE_ROWS, o);
+    }
+
+    /** {@link #toRowOrder(float[], int)} from out[tmp ..]. */
+    static void toRowOrder(float[] out, int tmp, int o) {
         for (int i = 0; i < IL; i++) {
             out[o + 2 * i] = out[tmp + i];
             out[o + 2 * i + 1] = out[tmp + IL + i];
