@@ -64,11 +64,9 @@ final class InterleavedQ4_0Gemv {
             MemorySegment[] ys, long[] yOffs) {
         int cols = ws[0].cols();
         int blocks = cols / 32;
-        long stride = DType.Q8_0.byteSize(cols);
-        MemorySegment q8 = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
-        int[] pairs = Scratch.ints(PAIRS, b * cols);
-        float[] dx = Scratch.floats(SCALES, b * blocks);
-        prepare(xs, xOff, b, cols, q8, pairs, dx);
+        Activations a = activations(xs, xOff, b, cols);
+        int[] pairs = a.pairs();
+        float[] dx = a.dx();
         int[] firstGroup = new int[ws.length + 1];
         MemorySegment[] reach = new MemorySegment[2 * ws.length];
         for (int i = 0; i < ws.length; i++) {
@@ -100,6 +98,46 @@ final class InterleavedQ4_0Gemv {
                         MemorySegment.copy(out, u * InterleavedQ4_0.TILE_ROWS, ys[i], LE.FLOAT,
                                 yOffs[i] + 4L * ((long) v * w.rows() + (long) g * InterleavedQ4_0.TILE_ROWS), valid);
                     }
+                }
+            }
+        });
+    }
+
+    /** b vectors prepared for the interleaved kernels: see {@link #prepare}. */
+    record Activations(int[] pairs, float[] dx) {}
+
+    /** {@link #prepare} into this thread's scratch arrays (shared by all interleaved kernels). */
+    static Activations activations(MemorySegment xs, long xOff, int b, int cols) {
+        MemorySegment q8 = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, DType.Q8_0.byteSize(cols) * b);
+        int[] pairs = Scratch.ints(PAIRS, b * cols);
+        float[] dx = Scratch.floats(SCALES, b * (cols / 32));
+        prepare(xs, xOff, b, cols, q8, pairs, dx);
+        return new Activations(pairs, dx);
+    }
+
+    /** One part (rows p·SL .. +SL of row group g) of one vector v, into out[o ..] in row order. */
+    @FunctionalInterface
+    interface Part {
+        void run(int g, int p, int v, float[] out, int o);
+    }
+
+    /**
+     * The row-group loop of the single-matrix interleaved kernels: row groups split across the
+     * executor, every part of every vector into a per-thread array, the valid rows copied to ys.
+     */
+    static void eachRowGroup(KernelExecutor executor, MemorySegment tiles, int rows, int b, MemorySegment ys, long yOff,
+            Part part) {
+        int groups = (rows + InterleavedQ4_0.TILE_ROWS - 1) / InterleavedQ4_0.TILE_ROWS;
+        executor.reaching(tiles, ys).parallelRanges(groups, 1, (from, to) -> {
+            float[] out = Scratch.floats(OUT, QUAD * InterleavedQ4_0.TILE_ROWS + 2 * IL);
+            for (int g = from; g < to; g++) {
+                int valid = Math.min(InterleavedQ4_0.TILE_ROWS, rows - g * InterleavedQ4_0.TILE_ROWS);
+                for (int v = 0; v < b; v++) {
+                    for (int p = 0; p < PARTS; p++) {
+                        part.run(g, p, v, out, p * SL);
+                    }
+                    MemorySegment.copy(out, 0, ys, LE.FLOAT,
+                            yOff + 4L * ((long) v * rows + (long) g * InterleavedQ4_0.TILE_ROWS), valid);
                 }
             }
         });

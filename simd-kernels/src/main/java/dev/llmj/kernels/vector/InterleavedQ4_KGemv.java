@@ -7,8 +7,6 @@ import static dev.llmj.kernels.VectorWidths.S;
 import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
-import dev.llmj.tensor.DType;
-import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -28,46 +26,25 @@ final class InterleavedQ4_KGemv {
 
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
     private static final int IL = I.length();
-    private static final int SL = 2 * IL;
-    private static final int PARTS = InterleavedQ4_K.TILE_ROWS / SL;
     private static final float REBIAS = 0x1p112f;
 
-    private static final ThreadLocal<int[]> PAIRS = ThreadLocal.withInitial(() -> new int[0]);
     private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[0]);
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[0]);
 
     static void gemvBatch(KernelExecutor executor, InterleavedQ4_K w, MemorySegment xs, long xOff, int b,
             MemorySegment ys, long yOff) {
         int cols = w.cols();
         int blocks = cols / 32;
-        long stride = DType.Q8_0.byteSize(cols);
-        MemorySegment q8 = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
-        int[] pairs = Scratch.ints(PAIRS, b * cols);
-        float[] dx = Scratch.floats(SCALES, b * blocks);
+        InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(xs, xOff, b, cols);
         int[] xsum = Scratch.ints(SUMS, b * blocks);
-        InterleavedQ4_0Gemv.prepare(xs, xOff, b, cols, q8, pairs, dx);
         for (int i = 0; i < b * blocks; i++) {
             int sum = 0;
             for (int e = 0; e < 32; e++) {
-                sum += (short) pairs[32 * i + e];   // each int holds the activation twice; its low half is it
+                sum += (short) a.pairs()[32 * i + e];   // each int holds the activation twice; its low half is it
             }
             xsum[i] = sum;
         }
-        int rows = w.rows();
-        executor.reaching(w.tiles(), ys).parallelRanges(w.rowGroups(), 1, (from, to) -> {
-            float[] out = Scratch.floats(OUT, InterleavedQ4_K.TILE_ROWS + 2 * IL);
-            for (int g = from; g < to; g++) {
-                int valid = Math.min(InterleavedQ4_K.TILE_ROWS, rows - g * InterleavedQ4_K.TILE_ROWS);
-                for (int v = 0; v < b; v++) {
-                    for (int p = 0; p < PARTS; p++) {
-                        part(w, g, 4L * IL * p, pairs, v * cols, dx, xsum, v * blocks, out, p * SL);
-                    }
-                    MemorySegment.copy(out, 0, ys, LE.FLOAT,
-                            yOff + 4L * ((long) v * rows + (long) g * InterleavedQ4_K.TILE_ROWS), valid);
-                }
-            }
-        });
+        InterleavedQ4_0Gemv.eachRowGroup(executor, w.tiles(), w.rows(), b, ys, yOff, (g, p, v, out, o) ->
+                part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o));
     }
 
     private static void part(InterleavedQ4_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int[] xsum, int d0,

@@ -6,9 +6,6 @@ import static dev.llmj.kernels.VectorWidths.S;
 
 import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
-import dev.llmj.kernels.Scratch;
-import dev.llmj.tensor.DType;
-import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -31,43 +28,17 @@ final class InterleavedQ6_KGemv {
 
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
     private static final int IL = I.length();
-    private static final int SL = 2 * IL;
-    private static final int PARTS = InterleavedQ6_K.TILE_ROWS / SL;
     private static final float REBIAS = 0x1p112f;
 
-    private static final ThreadLocal<int[]> PAIRS = ThreadLocal.withInitial(() -> new int[0]);
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[0]);
 
     static void gemvBatch(KernelExecutor executor, InterleavedQ6_K w, MemorySegment xs, long xOff, int b,
             MemorySegment ys, long yOff) {
         int cols = w.cols();
-        int blocks = cols / 32;
-        long stride = DType.Q8_0.byteSize(cols);
-        MemorySegment q8 = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, stride * b);
-        int[] pairs = Scratch.ints(PAIRS, b * cols);
-        float[] dx = Scratch.floats(SCALES, b * blocks);
-        InterleavedQ4_0Gemv.prepare(xs, xOff, b, cols, q8, pairs, dx);
-        int rows = w.rows();
-        executor.reaching(w.tiles(), ys).parallelRanges(w.rowGroups(), 1, (from, to) -> {
-            float[] out = Scratch.floats(OUT, InterleavedQ6_K.TILE_ROWS + 2 * IL);
-            for (int g = from; g < to; g++) {
-                int valid = Math.min(InterleavedQ6_K.TILE_ROWS, rows - g * InterleavedQ6_K.TILE_ROWS);
-                for (int v = 0; v < b; v++) {
-                    for (int p = 0; p < PARTS; p++) {
-                        part(w, g, 4L * IL * p, pairs, v * cols, dx, v * blocks, out, p * SL);
-                    }
-                    MemorySegment.copy(out, 0, ys, LE.FLOAT,
-                            yOff + 4L * ((long) v * rows + (long) g * InterleavedQ6_K.TILE_ROWS), valid);
-                }
-            }
-        });
+        InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(xs, xOff, b, cols);
+        InterleavedQ4_0Gemv.eachRowGroup(executor, w.tiles(), w.rows(), b, ys, yOff, (g, p, v, out, o) ->
+                part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o));
     }
 
-    /**
-     * SL rows of row group g against one vector; {@code lane0} is the part's byte offset inside
-     * every chunk and scale row (2 bytes per row); results to out[o .. o+SL) in row order.
-     */
     private static void part(InterleavedQ6_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int d0,
             float[] out, int o) {
         MemorySegment t = w.tiles();
