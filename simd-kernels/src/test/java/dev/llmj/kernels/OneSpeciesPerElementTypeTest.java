@@ -14,7 +14,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rule of {@link VectorWidths}: one vector species per element type in the whole process. A
+ * The rule of {@link VectorWidths}: one vector species per element type in the whole process,
+ * with the one exception it documents (full-width shorts for the interleaved kernels beside the
+ * half-width ones of f16 widening, which {@code SteadyStateAllocationTest} runs in both orders). A
  * second species of floats (a half-width one in the softmax) once made the JDK's shared vector
  * code bimorphic, and the Q4_0 decode kernel, compiled against that profile in one JVM run in
  * three, boxed its accumulators on every block (2.4× slower). Species are made in exactly two

@@ -107,14 +107,18 @@ final class DecodeProjections {
     void projectGroup(Tensor[] ws, MemorySegment in, int b, MemorySegment[] outs) {
         InterleavedQ4_0[] q4 = new InterleavedQ4_0[ws.length];
         int plain = 0;
+        int q4Count = 0;
         for (int i = 0; i < ws.length; i++) {
             Record r = interleaved.get(ws[i]);
             plain += r == null ? 1 : 0;
-            q4[i] = r instanceof InterleavedQ4_0 x ? x : null;
+            if (r instanceof InterleavedQ4_0 x) {
+                q4[i] = x;
+                q4Count++;
+            }
         }
         if (plain == ws.length) {
             k.gemvBatchF32Group(ws, in, 0, b, outs);
-        } else if (java.util.Arrays.stream(q4).allMatch(java.util.Objects::nonNull)) {
+        } else if (q4Count == ws.length) {
             k.gemvBatchGroup(q4, in, 0, b, outs);
         } else {
             for (int i = 0; i < ws.length; i++) {

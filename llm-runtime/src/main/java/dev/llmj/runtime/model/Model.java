@@ -49,7 +49,7 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * {@link #load(Path, Path, Kernels)}, choosing whether decoding runs Q4_0 and Q6_K matrices on
+     * {@link #load(Path, Path, Kernels)}, choosing whether decoding runs Q4_0, Q4_K and Q6_K matrices on
      * interleaved copies with Q8_0 activations (see {@link DecodeProjections}); the public loaders
      * follow {@code -Dllmj.interleaved} (default true).
      */

@@ -37,29 +37,14 @@ public final class Q6_KCodec implements BlockCodec {
     }
 
     public void dequantize(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        byte[] q = new byte[BLOCK];
         for (int b = 0; b < n / BLOCK; b++) {
             long blk = off + (long) b * BYTES;
             float d = HalfFloats.f16ToFloat(src.get(LE.SHORT, blk + 208));
+            values(src, blk, q);
             int o = dstOff + b * BLOCK;
-            for (int h = 0; h < 2; h++) {
-                long ql = blk + 64L * h;
-                long qh = blk + 128 + 32L * h;
-                long sc = blk + 192 + 8L * h;
-                int y = o + 128 * h;
-                for (int l = 0; l < 32; l++) {
-                    int is = l / 16;
-                    int lowA = src.get(LE.BYTE, ql + l) & 0xFF;
-                    int lowB = src.get(LE.BYTE, ql + l + 32) & 0xFF;
-                    int high = src.get(LE.BYTE, qh + l) & 0xFF;
-                    int q1 = ((lowA & 15) | ((high & 3) << 4)) - 32;
-                    int q2 = ((lowB & 15) | (((high >>> 2) & 3) << 4)) - 32;
-                    int q3 = ((lowA >>> 4) | (((high >>> 4) & 3) << 4)) - 32;
-                    int q4 = ((lowB >>> 4) | (((high >>> 6) & 3) << 4)) - 32;
-                    dst[y + l] = d * src.get(LE.BYTE, sc + is) * q1;
-                    dst[y + l + 32] = d * src.get(LE.BYTE, sc + is + 2) * q2;
-                    dst[y + l + 64] = d * src.get(LE.BYTE, sc + is + 4) * q3;
-                    dst[y + l + 96] = d * src.get(LE.BYTE, sc + is + 6) * q4;
-                }
+            for (int e = 0; e < BLOCK; e++) {
+                dst[o + e] = d * src.get(LE.BYTE, blk + 192 + e / 16) * q[e];
             }
         }
     }

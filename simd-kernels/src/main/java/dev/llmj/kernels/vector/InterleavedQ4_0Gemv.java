@@ -65,41 +65,20 @@ final class InterleavedQ4_0Gemv {
         int cols = ws[0].cols();
         int blocks = cols / 32;
         Activations a = activations(xs, xOff, b, cols);
-        int[] pairs = a.pairs();
-        float[] dx = a.dx();
-        int[] firstGroup = new int[ws.length + 1];
-        MemorySegment[] reach = new MemorySegment[2 * ws.length];
+        MemorySegment[] tiles = new MemorySegment[ws.length];
+        int[] rows = new int[ws.length];
         for (int i = 0; i < ws.length; i++) {
-            firstGroup[i + 1] = firstGroup[i] + ws[i].rowGroups();
-            reach[2 * i] = ws[i].tiles();
-            reach[2 * i + 1] = ys[i];
+            tiles[i] = ws[i].tiles();
+            rows[i] = ws[i].rows();
         }
-        executor.reaching(reach).parallelRanges(firstGroup[ws.length], 1, (from, to) -> {
-            float[] out = Scratch.floats(OUT, QUAD * InterleavedQ4_0.TILE_ROWS + 2 * IL);
-            int i = 0;
-            for (int idx = from; idx < to; idx++) {
-                while (idx >= firstGroup[i + 1]) {
-                    i++;
-                }
-                InterleavedQ4_0 w = ws[i];
-                int g = idx - firstGroup[i];
-                int valid = Math.min(InterleavedQ4_0.TILE_ROWS, w.rows() - g * InterleavedQ4_0.TILE_ROWS);
-                for (int v = 0; v < b; ) {
-                    int n = b - v >= QUAD ? QUAD : 1;
-                    for (int p = 0; p < PARTS; p++) {
-                        long off = w.tile(g, 0) + 4L * IL * p;
-                        if (n == QUAD) {
-                            part4(w.tiles(), off, blocks, pairs, v * cols, cols, dx, v * blocks, out, p * SL);
-                        } else {
-                            part(w.tiles(), off, blocks, pairs, v * cols, dx, v * blocks, out, p * SL);
-                        }
-                    }
-                    for (int u = 0; u < n; u++, v++) {
-                        MemorySegment.copy(out, u * InterleavedQ4_0.TILE_ROWS, ys[i], LE.FLOAT,
-                                yOffs[i] + 4L * ((long) v * w.rows() + (long) g * InterleavedQ4_0.TILE_ROWS), valid);
-                    }
-                }
+        eachRowGroup(executor, tiles, rows, b, ys, yOffs, (i, g, p, v, out, o) -> {
+            long off = ws[i].tile(g, 0) + 4L * IL * p;
+            if (b - v >= QUAD) {
+                part4(tiles[i], off, blocks, a.pairs(), v * cols, cols, a.dx(), v * blocks, out, o);
+                return QUAD;
             }
+            part(tiles[i], off, blocks, a.pairs(), v * cols, a.dx(), v * blocks, out, o);
+            return 1;
         });
     }
 
@@ -115,32 +94,67 @@ final class InterleavedQ4_0Gemv {
         return new Activations(pairs, dx);
     }
 
-    /** One part (rows p·SL .. +SL of row group g) of one vector v, into out[o ..] in row order. */
+    /**
+     * Rows p·SL .. +SL of row group g of weight i, against vectors v .. v+n−1: vector v+u's results
+     * go to out[32u + o ..] in row order. Returns n: 1, or {@link #QUAD} where the kernel shares
+     * decoding across vectors. It takes and returns no vector, so nothing is boxed across it.
+     */
     @FunctionalInterface
     interface Part {
-        void run(int g, int p, int v, float[] out, int o);
+        int run(int i, int g, int p, int v, float[] out, int o);
     }
 
     /**
-     * The row-group loop of the single-matrix interleaved kernels: row groups split across the
-     * executor, every part of every vector into a per-thread array, the valid rows copied to ys.
+     * The row-group loop of every interleaved kernel: the row groups of all the weights (32 rows
+     * each, weight i having rows[i]) as one parallel job; per group, every part of every vector
+     * into a per-thread array, then the valid rows to ys[i].
      */
-    static void eachRowGroup(KernelExecutor executor, MemorySegment tiles, int rows, int b, MemorySegment ys, long yOff,
-            Part part) {
-        int groups = (rows + InterleavedQ4_0.TILE_ROWS - 1) / InterleavedQ4_0.TILE_ROWS;
-        executor.reaching(tiles, ys).parallelRanges(groups, 1, (from, to) -> {
+    static void eachRowGroup(KernelExecutor executor, MemorySegment[] tiles, int[] rows, int b, MemorySegment[] ys,
+            long[] yOffs, Part part) {
+        int[] firstGroup = new int[tiles.length + 1];
+        MemorySegment[] reach = new MemorySegment[2 * tiles.length];
+        for (int i = 0; i < tiles.length; i++) {
+            firstGroup[i + 1] = firstGroup[i] + (rows[i] + InterleavedQ4_0.TILE_ROWS - 1) / InterleavedQ4_0.TILE_ROWS;
+            reach[2 * i] = tiles[i];
+            reach[2 * i + 1] = ys[i];
+        }
+        executor.reaching(reach).parallelRanges(firstGroup[tiles.length], 1, (from, to) -> {
             float[] out = Scratch.floats(OUT, QUAD * InterleavedQ4_0.TILE_ROWS + 2 * IL);
-            for (int g = from; g < to; g++) {
-                int valid = Math.min(InterleavedQ4_0.TILE_ROWS, rows - g * InterleavedQ4_0.TILE_ROWS);
-                for (int v = 0; v < b; v++) {
+            int i = 0;
+            for (int idx = from; idx < to; idx++) {
+                while (idx >= firstGroup[i + 1]) {
+                    i++;
+                }
+                int g = idx - firstGroup[i];
+                int valid = Math.min(InterleavedQ4_0.TILE_ROWS, rows[i] - g * InterleavedQ4_0.TILE_ROWS);
+                for (int v = 0; v < b; ) {
+                    int n = 0;
                     for (int p = 0; p < PARTS; p++) {
-                        part.run(g, p, v, out, p * SL);
+                        n = part.run(i, g, p, v, out, p * SL);
                     }
-                    MemorySegment.copy(out, 0, ys, LE.FLOAT,
-                            yOff + 4L * ((long) v * rows + (long) g * InterleavedQ4_0.TILE_ROWS), valid);
+                    for (int u = 0; u < n; u++, v++) {
+                        MemorySegment.copy(out, u * InterleavedQ4_0.TILE_ROWS, ys[i], LE.FLOAT,
+                                yOffs[i] + 4L * ((long) v * rows[i] + (long) g * InterleavedQ4_0.TILE_ROWS), valid);
+                    }
                 }
             }
         });
+    }
+
+    /** {@link #eachRowGroup} for one weight, one vector per part call. */
+    static void eachRowGroup(KernelExecutor executor, MemorySegment tiles, int rows, int b, MemorySegment ys, long yOff,
+            SinglePart part) {
+        eachRowGroup(executor, new MemorySegment[] {tiles}, new int[] {rows}, b, new MemorySegment[] {ys}, new long[] {yOff},
+                (i, g, p, v, out, o) -> {
+                    part.run(g, p, v, out, o);
+                    return 1;
+                });
+    }
+
+    /** One part of one vector, into out[o ..] in row order (see {@link Part}). */
+    @FunctionalInterface
+    interface SinglePart {
+        void run(int g, int p, int v, float[] out, int o);
     }
 
     /**
