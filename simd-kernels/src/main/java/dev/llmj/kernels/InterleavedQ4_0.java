@@ -24,13 +24,14 @@ import java.lang.foreign.MemorySegment;
  *   rows past the matrix's last (the final tile, when rows % 32 ≠ 0) hold q − 8 = 0 and d = 0
  * </pre>
  *
- * The source keeps its own layout (GEMM and everything else still read it); this copy lives in the
- * arena it was made in and has the same owner as the model.
+ * The source keeps its own layout; GEMM can read this copy too (same bits, see
+ * {@link MatrixKernels#gemmReadsCopy}), so a model need not keep the source's pages. This copy lives
+ * in the arena it was made in and has the same owner as the model.
  *
  * @param source the Q4_0 matrix this copy was made from
  * @param tiles  the re-laid weights, {@link #bytes} long
  */
-public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int cols) {
+public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int cols) implements InterleavedWeights {
     /** Rows per tile: one short lane each in a 512-bit vector. */
     public static final int TILE_ROWS = 32;
     /** Bytes of one 32-row × 32-column tile: 512 of values, 64 of scales. */

@@ -29,7 +29,7 @@ import java.lang.foreign.MemorySegment;
  * @param source the Q4_K matrix this copy was made from
  * @param tiles  the re-laid weights, {@link #bytes} long
  */
-public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int cols) {
+public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int cols) implements InterleavedWeights {
     public static final int TILE_ROWS = 32;
     public static final int BLOCK_BYTES = 640;
     /** Offset of the scales inside a block (mins: + 64). */

@@ -33,7 +33,7 @@ import java.lang.foreign.MemorySegment;
  * @param source the Q6_K matrix this copy was made from
  * @param tiles  the re-laid weights, {@link #bytes} long
  */
-public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int cols) {
+public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int cols) implements InterleavedWeights {
     public static final int TILE_ROWS = 32;
     /** Bytes of one 32-row × 32-column block: 1024 of values, 128 of sub-block scales. */
     public static final int BLOCK_BYTES = 1152;

@@ -231,6 +231,34 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         matrix.gemmGroup(ws, a, aOff, m, cs);
     }
 
+    /**
+     * {@link #gemm} against an interleaved copy: the same bits as {@code gemm(w.source(), ...)}
+     * (see {@link MatrixKernels#gemmGroup(InterleavedWeights[], MemorySegment, long, int, MemorySegment[])}).
+     */
+    public void gemm(InterleavedWeights w, MemorySegment a, long aOff, int m, MemorySegment c, long cOff) {
+        Objects.requireNonNull(w, "w");
+        Checks.length("m", m);
+        Checks.f32("c (" + m + "×" + w.rows() + ")", c, cOff, (long) m * w.rows());
+        gemmGroup(new InterleavedWeights[] {w}, a, aOff, m, new MemorySegment[] {c.asSlice(cOff, 4L * m * w.rows())});
+    }
+
+    /** {@link #gemmGroup(Tensor[], MemorySegment, long, int, MemorySegment[])} against interleaved copies (see {@link #gemm(InterleavedWeights, MemorySegment, long, int, MemorySegment, long)}). */
+    @Override
+    public void gemmGroup(InterleavedWeights[] ws, MemorySegment a, long aOff, int m, MemorySegment[] cs) {
+        Checks.length("m", m);
+        Tensor[] sources = new Tensor[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            sources[i] = Objects.requireNonNull(ws[i], "ws[" + i + "]").source();
+        }
+        checkGroup(sources, "a", a, aOff, m, "cs", cs);
+        matrix.gemmGroup(ws, a, aOff, m, cs);
+    }
+
+    @Override
+    public boolean gemmReadsCopy(InterleavedWeights w) {
+        return matrix.gemmReadsCopy(w);
+    }
+
     /** {@link #gemvBatchF32} of the same vectors against weights of one width (see {@link GemvBatchKernels#gemvBatchF32Group}). */
     @Override
     public void gemvBatchF32Group(Tensor[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {

@@ -39,6 +39,29 @@ public interface MatrixKernels {
     }
 
     /**
+     * {@link #gemmGroup} against interleaved copies (the copies decoding runs on): each element
+     * exactly as {@code gemm(ws[i].source(), a, aOff, m, cs[i], 0)} computes it, whether the
+     * implementation reads the copies or the sources. This default reads the sources; reading the
+     * copies instead lets the sources' pages go once the copies are made.
+     */
+    default void gemmGroup(InterleavedWeights[] ws, MemorySegment a, long aOff, int m, MemorySegment[] cs) {
+        Tensor[] sources = new Tensor[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            sources[i] = ws[i].source();
+        }
+        gemmGroup(sources, a, aOff, m, cs);
+    }
+
+    /**
+     * Whether {@link #gemmGroup(InterleavedWeights[], MemorySegment, long, int, MemorySegment[])}
+     * reads w's copy rather than its source: when it does, nothing this implementation runs needs
+     * the source's bytes once the copy is made. This default reads the sources.
+     */
+    default boolean gemmReadsCopy(InterleavedWeights w) {
+        return false;
+    }
+
+    /**
      * C = A · Bᵀ in F32: A {@code [m, k]} with row stride {@code lda}, B {@code [n, k]} with row
      * stride {@code ldb}, C {@code [m, n]} with row stride {@code ldc}; strides in elements.
      */

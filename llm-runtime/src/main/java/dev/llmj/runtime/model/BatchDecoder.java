@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Decodes one next token for each of several sessions of the same model in one forward pass: the
- * b tokens' projections go through {@link DecodeProjections} (batched GEMVs), so every weight matrix is streamed
+ * b tokens' projections go through {@link Projections} (batched GEMVs), so every weight matrix is streamed
  * from memory once per step instead of once per session. Decode is memory-bound, so b sequences
  * cost little more than one.
  *
@@ -29,7 +29,7 @@ public final class BatchDecoder implements AutoCloseable {
     private final ModelConfig c;
     private final ModelWeights w;
     private final Kernels k;
-    private final DecodeProjections projections;
+    private final Projections projections;
     private final ParallelFor parallel;
     private final int maxSessions;
     private final Arena arena;

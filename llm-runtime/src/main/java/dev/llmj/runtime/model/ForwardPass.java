@@ -30,7 +30,7 @@ final class ForwardPass {
     private final ModelConfig c;
     private final ModelWeights w;
     private final Kernels k;
-    private final DecodeProjections projections;
+    private final Projections projections;
     private final ParallelFor parallel;
     private final int maxBatch;
     private final Activations a;
@@ -125,7 +125,7 @@ final class ForwardPass {
     }
 
     /**
-     * out = in · wᵀ for n rows. A single row is a streaming GEMV ({@link DecodeProjections}) instead
+     * out = in · wᵀ for n rows. A single row is a streaming GEMV ({@link Projections}) instead
      * of GEMM, which would dequantize every weight to F32 for one row. Its activations stay F32, as
      * in GEMM, except for Q4_0, Q4_K and Q6_K weights, which run with Q8_0 activations (llama.cpp's
      * arithmetic for Q4_0) on interleaved copies: there decode and prefill of a position differ by
@@ -138,7 +138,7 @@ final class ForwardPass {
         if (n == 1) {
             projections.project(weight, in, 1, out);
         } else {
-            k.gemm(weight, in, 0, n, out, 0);
+            projections.gemm(weight, in, n, out);
         }
     }
 
@@ -151,7 +151,7 @@ final class ForwardPass {
         if (n == 1) {
             projections.projectGroup(weights, in, 1, outs);
         } else {
-            k.gemmGroup(weights, in, 0, n, outs);
+            projections.gemmGroup(weights, in, n, outs);
         }
     }
 

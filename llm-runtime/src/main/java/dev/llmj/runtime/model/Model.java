@@ -23,7 +23,7 @@ public final class Model implements AutoCloseable {
     private final ModelWeights weights;
     private final Tokenizer tokenizer;
     private final Kernels kernels;
-    private final DecodeProjections projections;
+    private final Projections projections;
 
     private Model(Path source, Arena arena, ModelLoader.Loaded loaded, Kernels kernels, boolean interleave) {
         this.source = source;
@@ -32,7 +32,7 @@ public final class Model implements AutoCloseable {
         this.weights = loaded.weights();
         this.tokenizer = loaded.tokenizer();
         this.kernels = kernels;
-        this.projections = DecodeProjections.of(weights, kernels, arena, interleave);
+        this.projections = Projections.of(weights, kernels, arena, interleave);
     }
 
     /** Loads a GGUF file, or a llama2.c checkpoint with {@code tokenizer.bin} beside it. */
@@ -45,12 +45,12 @@ public final class Model implements AutoCloseable {
      * @param kernels       the kernels (and executor) the forward pass runs on
      */
     public static Model load(Path file, Path tokenizerFile, Kernels kernels) throws IOException {
-        return load(file, tokenizerFile, kernels, DecodeProjections.interleaveByDefault());
+        return load(file, tokenizerFile, kernels, Projections.interleaveByDefault());
     }
 
     /**
      * {@link #load(Path, Path, Kernels)}, choosing whether decoding runs Q4_0, Q4_K and Q6_K matrices on
-     * interleaved copies with Q8_0 activations (see {@link DecodeProjections}); the public loaders
+     * interleaved copies with Q8_0 activations (see {@link Projections}); the public loaders
      * follow {@code -Dllmj.interleaved} (default true).
      */
     static Model load(Path file, Path tokenizerFile, Kernels kernels, boolean interleave) throws IOException {
@@ -93,7 +93,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** The decode-time projections (interleaved Q4_0/Q4_K/Q6_K copies), owned with the weights. */
-    DecodeProjections projections() {
+    Projections projections() {
         return projections;
     }
 

@@ -146,6 +146,36 @@ class NaiveAgreementTest {
         }
     }
 
+    /**
+     * Prefill reads the interleaved copies where the kernels can (Q4_0), so the sources' pages can
+     * go; each GEMM element is the same fma chain of the same values, so a prompt's logits are the
+     * same bits with the copies as without them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"kq-Q4_0", "kq-Q4_K_M"})
+    void prefillOnTheInterleavedCopiesGivesTheSourcesBits(String name) throws IOException {
+        Path file = SharedAssets.require("reference/quants/" + name + ".gguf");
+        try (Model on = Model.load(file, null, Kernels.get(), true); Model off = Model.load(file, null, Kernels.get(), false)) {
+            assertTrue(on.interleavedMatrices() > 0, name + ": no matrix was interleaved");
+            int vocab = on.config().vocabSize();
+            float[][] withCopies = new float[TOKENS.length][];
+            try (Session s1 = on.newSession(TOKENS.length); Session s2 = off.newSession(TOKENS.length)) {
+                s1.appendAll(TOKENS, (pos, seg, off0) -> withCopies[pos] = logits(seg, off0, vocab));
+                s2.appendAll(TOKENS, (pos, seg, off0) -> {
+                    float[] want = logits(seg, off0, vocab);
+                    for (int v = 0; v < vocab; v++) {
+                        assertEquals(Float.floatToIntBits(want[v]), Float.floatToIntBits(withCopies[pos][v]),
+                                name + ": position " + pos + ", logit " + v);
+                    }
+                });
+            }
+        }
+    }
+
+    private static float[] logits(MemorySegment seg, long off, int vocab) {
+        return seg.asSlice(off, 4L * vocab).toArray(ValueLayout.JAVA_FLOAT);
+    }
+
     /** Vector and scalar kernels run the same quantized arithmetic: only summation order differs. */
     @ParameterizedTest
     @CsvSource({"kq-f32", "kq-Q8_0", "kq-Q4_0", "kq-Q4_K_M"})

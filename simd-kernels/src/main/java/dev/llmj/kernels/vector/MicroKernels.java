@@ -34,27 +34,42 @@ final class MicroKernels {
 
     /**
      * tile[j·pw + r] = C[r][j] for r &lt; rows (0 beyond, and everywhere for the first k-block, whose
-     * fma chains start at zero), j &lt; cols; pw is the tile's height (2L or L).
+     * fma chains start at zero), j &lt; cols; pw is the tile's height (2L or L); C[r][j] is
+     * c[cTile + r·ldc + j·cStride].
      */
-    static void gather(float[] tile, float[] c, int cTile, int ldc, int rows, int cols, int pw, boolean first) {
+    static void gather(float[] tile, float[] c, int cTile, int ldc, int cStride, int rows, int cols, int pw,
+            boolean first) {
         java.util.Arrays.fill(tile, 0, cols * pw, 0f);
         if (first) {
+            return;
+        }
+        if (ldc == 1) {
+            // C's columns are contiguous (Cᵀ): one copy per column
+            for (int j = 0; j < cols; j++) {
+                System.arraycopy(c, cTile + j * cStride, tile, j * pw, Math.min(rows, pw));
+            }
             return;
         }
         for (int r = 0; r < Math.min(rows, pw); r++) {
             int row = cTile + r * ldc;
             for (int j = 0; j < cols; j++) {
-                tile[j * pw + r] = c[row + j];
+                tile[j * pw + r] = c[row + j * cStride];
             }
         }
     }
 
-    /** C[r][j] = tile[j·pw + r] for r &lt; rows, j &lt; cols: each C row written left to right. */
-    static void scatter(float[] tile, float[] c, int cTile, int ldc, int rows, int cols, int pw) {
+    /** C[r][j] = tile[j·pw + r] for r &lt; rows, j &lt; cols (C as in {@link #gather}). */
+    static void scatter(float[] tile, float[] c, int cTile, int ldc, int cStride, int rows, int cols, int pw) {
+        if (ldc == 1) {
+            for (int j = 0; j < cols; j++) {
+                System.arraycopy(tile, j * pw, c, cTile + j * cStride, Math.min(rows, pw));
+            }
+            return;
+        }
         for (int r = 0; r < Math.min(rows, pw); r++) {
             int row = cTile + r * ldc;
             for (int j = 0; j < cols; j++) {
-                c[row + j] = tile[j * pw + r];
+                c[row + j * cStride] = tile[j * pw + r];
             }
         }
     }
@@ -63,11 +78,12 @@ final class MicroKernels {
      * 2L rows × 6 columns: twelve accumulators, per k two loads of A and six weight broadcasts.
      * {@code cols} ≤ 6 columns exist: the missing ones re-read the last weight row and are not
      * stored, so the last columns of N need no separate (rarely run, hence rarely compiled)
-     * kernel; each stored element's fma chain is the same.
+     * kernel; each stored element's fma chain is the same. C[r][j] is c[cTile + r·ldc + j·cStride]
+     * ({@link InterleavedGemm} keeps Cᵀ, whose columns are C's rows).
      */
     static void k2x6(MemorySegment ap, long apOff, int kc, float[] b, int bj, int bStride,
-            float[] c, int cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
-        gather(tile, c, cTile, ldc, rows, cols, 2 * L, first);
+            float[] c, int cTile, int ldc, int cStride, int rows, int cols, boolean first, float[] tile) {
+        gather(tile, c, cTile, ldc, cStride, rows, cols, 2 * L, first);
         FloatVector c00 = FloatVector.fromArray(F, tile, 0 * L);
         FloatVector c10 = FloatVector.fromArray(F, tile, 1 * L);
         FloatVector c01 = FloatVector.fromArray(F, tile, 2 * L);
@@ -122,13 +138,62 @@ final class MicroKernels {
         c14.intoArray(tile, 9 * L);
         c05.intoArray(tile, 10 * L);
         c15.intoArray(tile, 11 * L);
-        scatter(tile, c, cTile, ldc, rows, cols, 2 * L);
+        scatter(tile, c, cTile, ldc, cStride, rows, cols, 2 * L);
+    }
+
+    /**
+     * 2L rows × 4 columns, {@link #k2x6}'s arithmetic with eight accumulators: for the last
+     * columns where six would leave most of a tile's work unused ({@link InterleavedGemm}'s token
+     * tails: 128 = 20 · 6 + 2 · 4). {@code cols} ≤ 4 exist, as in k2x6.
+     */
+    static void k2x4(MemorySegment ap, long apOff, int kc, float[] b, int bj, int bStride,
+            float[] c, int cTile, int ldc, int cStride, int rows, int cols, boolean first, float[] tile) {
+        gather(tile, c, cTile, ldc, cStride, rows, cols, 2 * L, first);
+        FloatVector c00 = FloatVector.fromArray(F, tile, 0 * L);
+        FloatVector c10 = FloatVector.fromArray(F, tile, 1 * L);
+        FloatVector c01 = FloatVector.fromArray(F, tile, 2 * L);
+        FloatVector c11 = FloatVector.fromArray(F, tile, 3 * L);
+        FloatVector c02 = FloatVector.fromArray(F, tile, 4 * L);
+        FloatVector c12 = FloatVector.fromArray(F, tile, 5 * L);
+        FloatVector c03 = FloatVector.fromArray(F, tile, 6 * L);
+        FloatVector c13 = FloatVector.fromArray(F, tile, 7 * L);
+        int b0 = bj + Math.min(0, cols - 1) * bStride;
+        int b1 = bj + Math.min(1, cols - 1) * bStride;
+        int b2 = bj + Math.min(2, cols - 1) * bStride;
+        int b3 = bj + Math.min(3, cols - 1) * bStride;
+        long pa = apOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector a0 = FloatVector.fromMemorySegment(F, ap, pa, LITTLE);
+            FloatVector a1 = FloatVector.fromMemorySegment(F, ap, pa + 4L * L, LITTLE);
+            FloatVector w0 = FloatVector.broadcast(F, b[b0 + p]);
+            c00 = a0.fma(w0, c00);
+            c10 = a1.fma(w0, c10);
+            FloatVector w1 = FloatVector.broadcast(F, b[b1 + p]);
+            c01 = a0.fma(w1, c01);
+            c11 = a1.fma(w1, c11);
+            FloatVector w2 = FloatVector.broadcast(F, b[b2 + p]);
+            c02 = a0.fma(w2, c02);
+            c12 = a1.fma(w2, c12);
+            FloatVector w3 = FloatVector.broadcast(F, b[b3 + p]);
+            c03 = a0.fma(w3, c03);
+            c13 = a1.fma(w3, c13);
+            pa += 8L * L;
+        }
+        c00.intoArray(tile, 0 * L);
+        c10.intoArray(tile, 1 * L);
+        c01.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c02.intoArray(tile, 4 * L);
+        c12.intoArray(tile, 5 * L);
+        c03.intoArray(tile, 6 * L);
+        c13.intoArray(tile, 7 * L);
+        scatter(tile, c, cTile, ldc, cStride, rows, cols, 2 * L);
     }
 
     /** L rows × 12 columns, for a short last panel (e.g. M = 16); {@code cols} ≤ 12 as in {@link #k2x6}. */
     static void k1x12(MemorySegment ap, long apOff, int kc, float[] b, int bj, int bStride,
             float[] c, int cTile, int ldc, int rows, int cols, boolean first, float[] tile) {
-        gather(tile, c, cTile, ldc, rows, cols, L, first);
+        gather(tile, c, cTile, ldc, 1, rows, cols, L, first);
         FloatVector c0 = FloatVector.fromArray(F, tile, 0 * L);
         FloatVector c1 = FloatVector.fromArray(F, tile, 1 * L);
         FloatVector c2 = FloatVector.fromArray(F, tile, 2 * L);
@@ -182,6 +247,6 @@ final class MicroKernels {
         c9.intoArray(tile, 9 * L);
         c10.intoArray(tile, 10 * L);
         c11.intoArray(tile, 11 * L);
-        scatter(tile, c, cTile, ldc, rows, cols, L);
+        scatter(tile, c, cTile, ldc, 1, rows, cols, L);
     }
 }

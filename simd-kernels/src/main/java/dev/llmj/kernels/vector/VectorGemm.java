@@ -184,7 +184,7 @@ final class VectorGemm {
                         int rows = Math.min(2 * L, ap.m - rowBase);
                         long apOff = ap.panelOffset(t) + 4L * pc * 2 * L;
                         int cTile = rowBase * nc + (j - j0);
-                        MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, cBlock, cTile, nc, rows, cols, first, tile);
+                        MicroKernels.k2x6(ap.seg, apOff, kc, b, bj, bStride, cBlock, cTile, nc, 1, rows, cols, first, tile);
                     }
                 }
                 // a last panel of at most L rows: tiles of 12 columns, the last one possibly narrower

@@ -1,6 +1,7 @@
 package dev.llmj.kernels.vector;
 
 import dev.llmj.kernels.DotKernels;
+import dev.llmj.kernels.InterleavedWeights;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.MatrixKernels;
 import dev.llmj.kernels.WeightMatrix;
@@ -58,6 +59,27 @@ final class VectorMatrix implements MatrixKernels {
             ldcs[i] = wms[i].rows();
         }
         VectorGemm.gemmGroup(executor, m, wms, a, aOff, wms[0].cols(), cs, cOffs, ldcs);
+    }
+
+    /**
+     * Reads the copies ({@link InterleavedGemm}) when every weight of the group has a panel
+     * decoder, else the sources; the same bits either way.
+     */
+    @Override
+    public void gemmGroup(InterleavedWeights[] ws, MemorySegment a, long aOff, int m, MemorySegment[] cs) {
+        for (InterleavedWeights w : ws) {
+            if (!InterleavedPanels.decodes(w)) {
+                MatrixKernels.super.gemmGroup(ws, a, aOff, m, cs);
+                return;
+            }
+        }
+        InterleavedGemm.gemmGroup(executor, m, ws, (i, g, panel, off) -> InterleavedPanels.decode(ws[i], g, panel, off),
+                a, aOff, cs, new long[ws.length]);
+    }
+
+    @Override
+    public boolean gemmReadsCopy(InterleavedWeights w) {
+        return InterleavedPanels.decodes(w);
     }
 
     public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
