@@ -2,6 +2,7 @@ package dev.llmj.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.llmj.tensor.DType;
 import dev.llmj.tensor.LE;
 import dev.llmj.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -18,23 +19,26 @@ import net.jqwik.api.constraints.IntRange;
  * k of the same values in the same order, so a slip in the panel layout, the even/odd lane order,
  * the nibble sign extension, the scale widening or the k-blocking shows as a changed bit.
  *
- * <p>Weights as in {@link InterleavedQ4_0Properties} (every nibble, scales normal, subnormal, zero,
- * negative, 65504, at unaligned offsets); rows 1..100 (partial tiles, several tasks and threads),
- * M 1..40 (the micro-kernel's 6-token tiles and their tails), K up to 320 or past one K block
- * (2112); A of mixed magnitudes with occasional infinities and NaNs, at unaligned offsets, C at
- * unaligned offsets.
+ * <p>Q4_0, Q4_K and Q6_K weights of random bytes and random finite scales of every kind (normal,
+ * subnormal, zero, negative, 65504), at unaligned offsets; rows 1..100 (partial tiles, several
+ * tasks and threads), M 1..40 (the micro-kernels' 6- and 4-token tiles and their tails), K up to
+ * 320 (Q4_0) or 768 (K-quants), or past one K block (2112, 2304); A of mixed magnitudes with
+ * occasional infinities and NaNs, at unaligned offsets, C at unaligned offsets.
  */
 class InterleavedGemmProperties {
 
-    @Property(tries = 120)
-    void gemmOnTheCopyIsGemmOnTheSourceBitForBit(@ForAll @IntRange(min = 1, max = 100) int rows,
-            @ForAll @IntRange(min = 1, max = 10) int blocks, @ForAll boolean pastKBlock,
-            @ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(max = 17) int wOff,
+    @Property(tries = 150)
+    void gemmOnTheCopyIsGemmOnTheSourceBitForBit(@ForAll @IntRange(max = 2) int typeIndex,
+            @ForAll @IntRange(min = 1, max = 100) int rows, @ForAll @IntRange(min = 1, max = 10) int blocks,
+            @ForAll boolean pastKBlock, @ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(max = 17) int wOff,
             @ForAll @IntRange(max = 3) int aPad, @ForAll @IntRange(max = 3) int cPad, @ForAll long seed) {
         Random r = new Random(seed);
-        int cols = 32 * (pastKBlock && rows <= 40 ? blocks + 64 : blocks);
+        DType t = TYPES[typeIndex];
+        boolean wide = pastKBlock && rows <= 40;
+        // Q4_0 blocks are 32 columns, the K-quants' super-blocks 256 (at most 3, or 9 past one K block)
+        int cols = t == DType.Q4_0 ? 32 * (wide ? blocks + 64 : blocks) : 256 * (wide ? 9 : 1 + blocks % 3);
         try (Arena arena = Arena.ofShared()) {
-            Tensor w = TestData.shifted(arena, InterleavedQ4_0Properties.randomQ4_0(arena, r, rows, cols), wOff);
+            Tensor w = TestData.shifted(arena, randomWeights(arena, r, t, rows, cols), wOff);
             long aOff = 4L * aPad;
             MemorySegment a = TestData.f32(arena, withSpecials(r, TestData.mixedFloats(r, m * cols)), aOff);
             MemorySegment scalar = arena.allocate(4L * m * rows, 64);
@@ -44,11 +48,11 @@ class InterleavedGemmProperties {
                 k.gemm(w, a, aOff, m, spec, 0);
                 long cOff = 4L * cPad;
                 MemorySegment c = arena.allocate(cOff + 4L * m * rows, 64);
-                k.gemm(InterleavedQ4_0.of(w, arena, k.executor()), a, aOff, m, c, cOff);
+                k.gemm(interleave(w, arena, k.executor()), a, aOff, m, c, cOff);
                 for (long e = 0; e < (long) m * rows; e++) {
                     float want = spec.get(LE.FLOAT, 4 * e);
                     float got = c.get(LE.FLOAT, cOff + 4 * e);
-                    String where = k + " " + m + "×" + rows + "×" + cols + ": C[" + e / rows + "][" + e % rows + "]";
+                    String where = k + " " + t + " " + m + "×" + rows + "×" + cols + ": C[" + e / rows + "][" + e % rows + "]";
                     assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got), where + ": " + got + " vs " + want);
                     if (m > 1) {
                         float s = scalar.get(LE.FLOAT, 4 * e);
@@ -59,28 +63,51 @@ class InterleavedGemmProperties {
         }
     }
 
-    /** A group hands out all its weights' row groups as one job; each output is the single call's. */
+    private static final DType[] TYPES = {DType.Q4_0, DType.Q4_K, DType.Q6_K};
+
+    /** Random weights with scales of every finite kind (the interleaved kernels' properties' generators). */
+    private static Tensor randomWeights(Arena arena, Random r, DType t, int rows, int cols) {
+        return switch (t) {
+            case Q4_0 -> InterleavedQ4_0Properties.randomQ4_0(arena, r, rows, cols);
+            case Q4_K -> InterleavedQ4_KProperties.randomQ4_K(arena, r, rows, cols);
+            default -> InterleavedQ6_KProperties.randomQ6_K(arena, r, rows, cols);
+        };
+    }
+
+    private static InterleavedWeights interleave(Tensor w, Arena arena, KernelExecutor ex) {
+        return switch (w.dtype()) {
+            case Q4_0 -> InterleavedQ4_0.of(w, arena, ex);
+            case Q4_K -> InterleavedQ4_K.of(w, arena, ex);
+            case Q6_K -> InterleavedQ6_K.of(w, arena, ex);
+            default -> throw new IllegalArgumentException(w.dtype().toString());
+        };
+    }
+
+    /**
+     * A group hands out all its weights' row groups as one job, whatever their kinds (a Q4_K_M
+     * layer's Q4_K q and k beside a Q6_K v); each output is the single call's.
+     */
     @Property(tries = 40)
     void aGroupGivesEachWeightItsSingleResult(@ForAll @IntRange(min = 1, max = 3) int count,
-            @ForAll @IntRange(min = 1, max = 4) int blocks, @ForAll @IntRange(min = 1, max = 20) int m,
+            @ForAll @IntRange(min = 1, max = 2) int superBlocks, @ForAll @IntRange(min = 1, max = 20) int m,
             @ForAll long seed) {
         Random r = new Random(seed);
-        int cols = 32 * blocks;
+        int cols = 256 * superBlocks;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment a = TestData.f32(arena, TestData.mixedFloats(r, m * cols), 0);
             for (Kernels k : TestData.implementations()) {
-                InterleavedQ4_0[] ws = new InterleavedQ4_0[count];
+                InterleavedWeights[] ws = new InterleavedWeights[count];
                 MemorySegment[] cs = new MemorySegment[count];
                 for (int i = 0; i < count; i++) {
-                    ws[i] = InterleavedQ4_0.of(InterleavedQ4_0Properties.randomQ4_0(arena, r, 1 + r.nextInt(90), cols),
-                            arena, k.executor());
+                    DType t = TYPES[r.nextInt(TYPES.length)];
+                    ws[i] = interleave(randomWeights(arena, r, t, 1 + r.nextInt(90), cols), arena, k.executor());
                     cs[i] = arena.allocate(4L * m * ws[i].rows(), 64);
                 }
                 k.gemmGroup(ws, a, 0, m, cs);
                 for (int i = 0; i < count; i++) {
                     MemorySegment single = arena.allocate(4L * m * ws[i].rows(), 64);
                     k.gemm(ws[i].source(), a, 0, m, single, 0);
-                    assertEquals(-1, single.mismatch(cs[i]), k + ": weight " + i + " of " + count);
+                    assertEquals(-1, single.mismatch(cs[i]), k + ": weight " + i + " of " + count + " (" + ws[i].source().dtype() + ")");
                 }
             }
         }

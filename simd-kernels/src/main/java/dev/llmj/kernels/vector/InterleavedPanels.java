@@ -6,6 +6,8 @@ import static dev.llmj.kernels.VectorWidths.I;
 import static dev.llmj.kernels.VectorWidths.S;
 
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ4_K;
+import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.InterleavedWeights;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -32,16 +34,12 @@ final class InterleavedPanels {
     /** 2^112: rebiases a binary16 exponent placed in a float (see {@code HalfVectors}). */
     private static final float REBIAS = 0x1p112f;
 
-    /** Whether {@link #decode} takes copies of w's kind. */
-    static boolean decodes(InterleavedWeights w) {
-        return w instanceof InterleavedQ4_0;
-    }
-
     /** Row group g of w into {@code panel} from byte {@code off} ({@link InterleavedGemm.GroupDecoder}'s layout). */
     static void decode(InterleavedWeights w, int g, MemorySegment panel, long off) {
         switch (w) {
             case InterleavedQ4_0 q4 -> q4_0(q4, g, panel, off);
-            default -> throw new IllegalArgumentException("no panel decoder for " + w.getClass().getSimpleName());
+            case InterleavedQ4_K q4k -> q4_K(q4k, g, panel, off);
+            case InterleavedQ6_K q6 -> q6_K(q6, g, panel, off);
         }
     }
 
@@ -73,6 +71,104 @@ final class InterleavedPanels {
                                 .convert(VectorOperators.I2F, 0)).mul(dEven).intoMemorySegment(panel, col, LITTLE);
                         ((FloatVector) u.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                                 .mul(dOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Row group g of Q4_K tiles: column p of row r is fl(fl(q · fl(d·sc)) − fl(dmin·m)), the
+     * codec's two roundings (a product, then a difference: no fma), with q = (q − 8) + 8 exact.
+     * The scales' widening is written out as in {@link #q4_0}: a helper returning a vector would be
+     * boxed wherever C2 did not inline it.
+     */
+    static void q4_K(InterleavedQ4_K w, int g, MemorySegment panel, long off) {
+        MemorySegment t = w.tiles();
+        int k = w.cols();
+        for (int part = 0; part < PARTS; part++) {
+            long lane = 4L * L * part;   // this part's shorts in every chunk and scale row
+            long dst = off + 4L * k * PW * part;
+            for (int sb = 0; sb < w.superBlocks(); sb++) {
+                long st = w.superTile(g, sb);
+                IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_SCALES + lane, LITTLE);
+                FloatVector dEven = ((FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                        .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                FloatVector dOdd = ((FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                        .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                IntVector dm = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_MINS + lane, LITTLE);
+                FloatVector dminEven = ((FloatVector) dm.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                        .or(dm.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                FloatVector dminOdd = ((FloatVector) dm.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                        .or(dm.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                for (int j = 0; j < 8; j++) {
+                    long b = st + (long) InterleavedQ4_K.BLOCK_BYTES * j;
+                    // sc and m are 0..63 in shorts: even rows in the low halves of the ints
+                    IntVector sc = IntVector.fromMemorySegment(I, t, b + InterleavedQ4_K.SCALES + lane, LITTLE);
+                    IntVector mn = IntVector.fromMemorySegment(I, t, b + InterleavedQ4_K.MINS + lane, LITTLE);
+                    FloatVector scEven = ((FloatVector) sc.and(0xFFFF).convert(VectorOperators.I2F, 0)).mul(dEven);
+                    FloatVector scOdd = ((FloatVector) sc.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).mul(dOdd);
+                    FloatVector mEven = ((FloatVector) mn.and(0xFFFF).convert(VectorOperators.I2F, 0)).mul(dminEven);
+                    FloatVector mOdd = ((FloatVector) mn.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).mul(dminOdd);
+                    long col = dst + 4L * PW * (256L * sb + 32L * j);
+                    for (int c = 0; c < 8; c++) {
+                        ShortVector s = ShortVector.fromMemorySegment(S, t, b + 64L * c + lane, LITTLE);
+                        for (int e = 0; e < 4; e++, col += 4L * PW) {
+                            ShortVector q = e == 3 ? s.lanewise(VectorOperators.ASHR, 12)
+                                    : s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 12);
+                            IntVector u = (IntVector) q.reinterpretShape(I, 0);
+                            ((FloatVector) u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .convert(VectorOperators.I2F, 0)).add(8f).mul(scEven).sub(mEven)
+                                    .intoMemorySegment(panel, col, LITTLE);
+                            ((FloatVector) u.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                                    .add(8f).mul(scOdd).sub(mOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Row group g of Q6_K tiles: column p of row r is fl((q − 32) · fl(d·scale)), the codec's
+     * value; each short holds two columns' signed bytes.
+     */
+    static void q6_K(InterleavedQ6_K w, int g, MemorySegment panel, long off) {
+        MemorySegment t = w.tiles();
+        int k = w.cols();
+        for (int part = 0; part < PARTS; part++) {
+            long lane = 4L * L * part;
+            long dst = off + 4L * k * PW * part;
+            for (int sb = 0; sb < w.superBlocks(); sb++) {
+                long st = w.superTile(g, sb);
+                IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ6_K.SUPER_SCALES + lane, LITTLE);
+                FloatVector dEven = ((FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                        .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                FloatVector dOdd = ((FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                        .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                for (int blk = 0; blk < 8; blk++) {
+                    long b = st + (long) InterleavedQ6_K.BLOCK_BYTES * blk;
+                    long col = dst + 4L * PW * (256L * sb + 32L * blk);
+                    for (int half = 0; half < 2; half++) {
+                        // int8 scales widened to shorts: sign-extend each half of the ints
+                        IntVector sc = IntVector.fromMemorySegment(I, t, b + InterleavedQ6_K.SCALES + 64L * half + lane, LITTLE);
+                        FloatVector scEven = ((FloatVector) sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .convert(VectorOperators.I2F, 0)).mul(dEven);
+                        FloatVector scOdd = ((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
+                                .convert(VectorOperators.I2F, 0)).mul(dOdd);
+                        for (int c = 8 * half; c < 8 * half + 8; c++) {
+                            ShortVector s = ShortVector.fromMemorySegment(S, t, b + 64L * c + lane, LITTLE);
+                            for (int e = 0; e < 2; e++, col += 4L * PW) {
+                                // column 2c in the low byte, 2c + 1 in the high one
+                                ShortVector q = e == 1 ? s.lanewise(VectorOperators.ASHR, 8)
+                                        : s.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+                                IntVector u = (IntVector) q.reinterpretShape(I, 0);
+                                ((FloatVector) u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                        .convert(VectorOperators.I2F, 0)).mul(scEven).intoMemorySegment(panel, col, LITTLE);
+                                ((FloatVector) u.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                                        .mul(scOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
+                            }
+                        }
                     }
                 }
             }

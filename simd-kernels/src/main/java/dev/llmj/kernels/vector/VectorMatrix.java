@@ -61,25 +61,16 @@ final class VectorMatrix implements MatrixKernels {
         VectorGemm.gemmGroup(executor, m, wms, a, aOff, wms[0].cols(), cs, cOffs, ldcs);
     }
 
-    /**
-     * Reads the copies ({@link InterleavedGemm}) when every weight of the group has a panel
-     * decoder, else the sources; the same bits either way.
-     */
+    /** Reads the copies ({@link InterleavedGemm}), with the sources' bits. */
     @Override
     public void gemmGroup(InterleavedWeights[] ws, MemorySegment a, long aOff, int m, MemorySegment[] cs) {
-        for (InterleavedWeights w : ws) {
-            if (!InterleavedPanels.decodes(w)) {
-                MatrixKernels.super.gemmGroup(ws, a, aOff, m, cs);
-                return;
-            }
-        }
         InterleavedGemm.gemmGroup(executor, m, ws, (i, g, panel, off) -> InterleavedPanels.decode(ws[i], g, panel, off),
                 a, aOff, cs, new long[ws.length]);
     }
 
     @Override
     public boolean gemmReadsCopy(InterleavedWeights w) {
-        return InterleavedPanels.decodes(w);
+        return true;
     }
 
     public void sgemm(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
