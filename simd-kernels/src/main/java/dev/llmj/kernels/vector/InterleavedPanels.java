@@ -21,7 +21,9 @@ import jdk.incubator.vector.VectorOperators;
  * {@link InterleavedGemm.GroupDecoder} for the layout). Each value is the float the codec gives
  * for the source element, so GEMM on the copy is GEMM on the source, bit for bit. The operations
  * are the decode kernels' own (shifts in short lanes, the even/odd split of int lanes, the scales'
- * widening), so GEMM feeds the JDK's shared vector code no second profile.
+ * widening), so GEMM feeds the JDK's shared vector code no second profile. No vector is chosen by
+ * a condition ({@code e == 3 ? a : b}): where C2 does not unroll the loop, such a merge of two
+ * vectors is boxed.
  */
 final class InterleavedPanels {
     private InterleavedPanels() {}
@@ -64,8 +66,7 @@ final class InterleavedPanels {
                 for (int c = 0; c < 8; c++) {
                     ShortVector s = ShortVector.fromMemorySegment(S, t, src + 64L * c, LITTLE);
                     for (int e = 0; e < 4; e++, col += 4L * PW) {
-                        ShortVector q = e == 3 ? s.lanewise(VectorOperators.ASHR, 12)
-                                : s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 12);
+                        ShortVector q = s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 12);
                         IntVector u = (IntVector) q.reinterpretShape(I, 0);
                         ((FloatVector) u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                 .convert(VectorOperators.I2F, 0)).mul(dEven).intoMemorySegment(panel, col, LITTLE);
@@ -114,8 +115,7 @@ final class InterleavedPanels {
                     for (int c = 0; c < 8; c++) {
                         ShortVector s = ShortVector.fromMemorySegment(S, t, b + 64L * c + lane, LITTLE);
                         for (int e = 0; e < 4; e++, col += 4L * PW) {
-                            ShortVector q = e == 3 ? s.lanewise(VectorOperators.ASHR, 12)
-                                    : s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 12);
+                            ShortVector q = s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 12);
                             IntVector u = (IntVector) q.reinterpretShape(I, 0);
                             ((FloatVector) u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .convert(VectorOperators.I2F, 0)).add(8f).mul(scEven).sub(mEven)
@@ -160,8 +160,7 @@ final class InterleavedPanels {
                             ShortVector s = ShortVector.fromMemorySegment(S, t, b + 64L * c + lane, LITTLE);
                             for (int e = 0; e < 2; e++, col += 4L * PW) {
                                 // column 2c in the low byte, 2c + 1 in the high one
-                                ShortVector q = e == 1 ? s.lanewise(VectorOperators.ASHR, 8)
-                                        : s.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+                                ShortVector q = s.lanewise(VectorOperators.LSHL, 8 - 8 * e).lanewise(VectorOperators.ASHR, 8);
                                 IntVector u = (IntVector) q.reinterpretShape(I, 0);
                                 ((FloatVector) u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                         .convert(VectorOperators.I2F, 0)).mul(scEven).intoMemorySegment(panel, col, LITTLE);

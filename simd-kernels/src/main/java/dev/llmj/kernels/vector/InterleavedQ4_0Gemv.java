@@ -252,8 +252,9 @@ final class InterleavedQ4_0Gemv {
             for (int c = 0; c < 8; c++) {
                 ShortVector w = ShortVector.fromMemorySegment(S, t, off + 64L * c, LITTLE);
                 for (int k = 0; k < 4; k++, j++) {
-                    ShortVector q = k == 3 ? w.lanewise(VectorOperators.ASHR, 12)
-                            : w.lanewise(VectorOperators.LSHL, 12 - 4 * k).lanewise(VectorOperators.ASHR, 12);
+                    // one form for all four nibbles: a vector chosen by a condition is boxed where
+                    // C2 does not unroll this loop
+                    ShortVector q = w.lanewise(VectorOperators.LSHL, 12 - 4 * k).lanewise(VectorOperators.ASHR, 12);
                     s0 = s0.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0)));
                     s1 = s1.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j + stride]).reinterpretShape(S, 0)));
                     s2 = s2.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * stride]).reinterpretShape(S, 0)));

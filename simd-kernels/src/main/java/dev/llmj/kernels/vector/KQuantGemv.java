@@ -187,10 +187,6 @@ final class KQuantGemv {
             }
             for (int pair = 0; pair < 4; pair++) {
                 int j = 2 * pair;
-                IntVector lo0 = NIBBLES.mul(sm[sb + j]).sub(sm[sb + 8 + j]).reinterpretAsInts();
-                IntVector hi0 = NIBBLES.mul(sm[sb + j + 1]).sub(sm[sb + 9 + j]).reinterpretAsInts();
-                IntVector lo1 = NIBBLES.mul(sm[sb + 16 + j]).sub(sm[sb + 24 + j]).reinterpretAsInts();
-                IntVector hi1 = NIBBLES.mul(sm[sb + 17 + j]).sub(sm[sb + 25 + j]).reinterpretAsInts();
                 long q0 = p + o + 16 + 32L * pair;
                 long q1 = p1 + o + 16 + 32L * pair;
                 for (int c = 0; c < 32; c += 16) {
@@ -198,10 +194,14 @@ final class KQuantGemv {
                     IntVector n0 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, q0 + c, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector n1 = (IntVector) ByteVector.fromMemorySegment(B_PER_F, w, q1 + c, LITTLE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     for (int half = 0; half < 2; half++) {
-                        FloatVector u = half == 0 ? n0.and(0x0F).selectFrom(lo0).reinterpretAsFloats()
-                                : n0.lanewise(VectorOperators.LSHR, 4).selectFrom(hi0).reinterpretAsFloats();
-                        FloatVector v = half == 0 ? n1.and(0x0F).selectFrom(lo1).reinterpretAsFloats()
-                                : n1.lanewise(VectorOperators.LSHR, 4).selectFrom(hi1).reinterpretAsFloats();
+                        // sub-block j + half: the low nibbles, then the high ones, each with its own
+                        // table, chosen by index and shift; a vector chosen by a condition (half == 0
+                        // ? low : high) is boxed where C2 does not unroll this loop
+                        int s0 = sb + j + half;
+                        FloatVector u = n0.lanewise(VectorOperators.LSHR, 4 * half).and(0x0F)
+                                .selectFrom(NIBBLES.mul(sm[s0]).sub(sm[s0 + 8]).reinterpretAsInts()).reinterpretAsFloats();
+                        FloatVector v = n1.lanewise(VectorOperators.LSHR, 4 * half).and(0x0F)
+                                .selectFrom(NIBBLES.mul(sm[s0 + 16]).sub(sm[s0 + 24]).reinterpretAsInts()).reinterpretAsFloats();
                         int xh = xq + 32 * half;
                         FloatVector x;
                         x = FloatVector.fromArray(F, xa, xh);
