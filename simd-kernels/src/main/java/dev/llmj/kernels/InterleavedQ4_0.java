@@ -82,33 +82,49 @@ public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int 
         int cols = wm.cols();
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(rows, cols)), 64);
         InterleavedQ4_0 out = new InterleavedQ4_0(w, tiles, rows, cols);
-        executor.reaching(tiles, wm.base()).parallelRanges(out.rowGroups(), 1,
-                (g0, g1) -> { for (int g = g0; g < g1; g++) { out.fillRowGroup(wm, g); } });
+        executor.reaching(tiles, wm.base()).parallelRanges(out.rowGroups(), 1, (g0, g1) -> {
+            byte[] row = new byte[18 * out.blocks()];
+            short[] group = new short[TILE_BYTES / 2 * out.blocks()];
+            for (int g = g0; g < g1; g++) {
+                out.fillRowGroup(wm, g, row, group);
+            }
+        });
         return out;
     }
 
-    /** Writes every tile of row group g (padding rows stay zero: allocate zero-fills). */
-    private void fillRowGroup(WeightMatrix wm, int g) {
+    /**
+     * Writes every tile of row group g, built in {@code group} (one row's bytes at a time copied
+     * into {@code row}) and copied out in one piece: array accesses instead of a checked segment
+     * access per short made loading 1b Q4_0 weights several times faster.
+     */
+    private void fillRowGroup(WeightMatrix wm, int g, byte[] row, short[] group) {
+        int blocks = blocks();
+        int tileShorts = TILE_BYTES / 2;
+        if (TILE_ROWS * (g + 1) > rows) {
+            java.util.Arrays.fill(group, (short) 0);   // rows past the matrix's last stay zero
+        }
         for (int r = 0; r < TILE_ROWS && TILE_ROWS * g + r < rows; r++) {
-            long row = wm.row(TILE_ROWS * g + r);
-            for (int blk = 0; blk < blocks(); blk++) {
-                long src = row + 18L * blk;
-                long t = tile(g, blk);
-                short d = wm.base().get(LE.SHORT, src);
+            MemorySegment.copy(wm.base(), java.lang.foreign.ValueLayout.JAVA_BYTE, wm.row(TILE_ROWS * g + r), row, 0, row.length);
+            for (int blk = 0; blk < blocks; blk++) {
+                int src = 18 * blk;
+                int t = tileShorts * blk;
+                short d = (short) ((row[src] & 0xFF) | (row[src + 1] << 8));
                 if ((d & 0x7C00) == 0x7C00) {
                     throw new IllegalArgumentException("row " + (TILE_ROWS * g + r) + ", block " + blk + " of " + source
                             + " has a non-finite scale (binary16 0x" + Integer.toHexString(d & 0xFFFF)
                             + "); only matrices with finite scales are interleaved");
                 }
-                tiles.set(LE.SHORT, t + SCALES + 2L * r, d);
-                long lo = wm.base().get(LE.LONG, src + 2);   // bytes 0..7: elements 0..7 (low), 16..23 (high)
-                long hi = wm.base().get(LE.LONG, src + 10);  // bytes 8..15: elements 8..15, 24..31
-                long[] nibbles = {lo, lo >>> 32, hi, hi >>> 32, lo >>> 4, lo >>> 36, hi >>> 4, hi >>> 36};
-                for (int c = 0; c < 8; c++) {
-                    tiles.set(LE.SHORT, t + 64L * c + 2L * r, fourNibbles((int) nibbles[c]));
+                group[t + SCALES / 2 + r] = d;
+                // bytes 4c .. 4c+3: elements 4c .. 4c+3 (low nibbles), 16 + 4c .. (high)
+                for (int c = 0; c < 4; c++) {
+                    int b = src + 2 + 4 * c;
+                    int x = (row[b] & 0xFF) | (row[b + 1] & 0xFF) << 8 | (row[b + 2] & 0xFF) << 16 | row[b + 3] << 24;
+                    group[t + 32 * c + r] = fourNibbles(x);
+                    group[t + 32 * (c + 4) + r] = fourNibbles(x >>> 4);
                 }
             }
         }
+        MemorySegment.copy(group, 0, tiles, LE.SHORT, tile(g, 0), group.length);
     }
 
     /**
