@@ -7,7 +7,8 @@ import dev.llmj.testsupport.SteadyAllocation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Once C2 has compiled them, the vector kernels allocate nothing (see {@link SteadyAllocation}:
@@ -22,24 +23,12 @@ class SteadyStateAllocationTest {
      */
     private static final int ATTEMPTS = 3;
 
-    @Test
-    void vectorKernelsAllocateNothingOnceCompiledInAFreshJvm() {
-        FreshJvm.assertPassesInOneOf(ATTEMPTS, SteadyStateAllocationTest.class, "vectorKernelsAllocateNothingOnceCompiled");
-    }
-
-    @Test
-    void batchedDecodingTilesDoNotBoxInAFreshJvm() {
-        FreshJvm.assertPassesInOneOf(ATTEMPTS, SteadyStateAllocationTest.class, "batchedDecodingTilesDoNotBox");
-    }
-
-    @Test
-    void quantizedGemvRowKernelsDoNotBoxInAFreshJvm() {
-        FreshJvm.assertPassesInOneOf(ATTEMPTS, SteadyStateAllocationTest.class, "quantizedGemvRowKernelsDoNotBox");
-    }
-
-    @Test
-    void interleavedQ4_0KernelDoesNotBoxInAFreshJvm() {
-        FreshJvm.assertPassesInOneOf(ATTEMPTS, SteadyStateAllocationTest.class, "interleavedQ4_0KernelDoesNotBox");
+    /** Each check below, by name, in JVMs of its own. */
+    @ParameterizedTest
+    @ValueSource(strings = {"vectorKernelsAllocateNothingOnceCompiled", "batchedDecodingTilesDoNotBox",
+            "quantizedGemvRowKernelsDoNotBox", "interleavedQ4_0KernelDoesNotBox"})
+    void allocatesNothingInOneOfThreeFreshJvms(String check) {
+        FreshJvm.assertPassesInOneOf(ATTEMPTS, SteadyStateAllocationTest.class, check);
     }
 
     private final Kernels k = Kernels.vector().withExecutor(KernelExecutor.singleThread());
