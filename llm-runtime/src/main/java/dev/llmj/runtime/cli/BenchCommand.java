@@ -59,7 +59,10 @@ final class BenchCommand implements Callable<Integer> {
                     "--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --warmup and --batch ≥ 0");
         }
         LiveHeap liveHeap = LiveHeap.track();
+        long loadStart = System.nanoTime();
         try (Model model = modelOptions.load()) {
+            // mapping, validation and the interleaved copies (the JIT is cold: a first load in the process)
+            double loadMs = (System.nanoTime() - loadStart) / 1e6;
             int vocab = model.config().vocabSize();
             int ctx = Math.max(promptTokens, genTokens);
             int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, vocab).toArray();
@@ -107,6 +110,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("weights_dtype", model.weights().layers().get(0).wq().dtype().name());
             o.put("kernels", model.kernels().name());
             o.put("interleaved_matrices", model.interleavedMatrices());
+            o.put("load_ms", loadMs);
             o.put("threads", model.kernels().executor().threads());
             o.put("prompt_tokens", promptTokens);
             o.put("gen_tokens", genTokens);

@@ -82,6 +82,7 @@ class GenerateCommandTest {
         assertTrue(o.get("decode_tokens_per_second").asDouble() > 0);
         assertEquals(1, o.get("threads").asInt());
         assertEquals(0, o.get("interleaved_matrices").asInt(), "the embedded model is F32: nothing to interleave");
+        assertTrue(o.get("load_ms").asDouble() > 0, "load_ms " + o.get("load_ms"));
         assertTrue(o.get("peak_heap_mib").asDouble() > 0);
         // what stays alive after collections: positive and never more than the pools' peaks
         double live = o.get("peak_live_heap_mib").asDouble();
