@@ -111,6 +111,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("kernels", model.kernels().name());
             o.put("interleaved_matrices", model.interleavedMatrices());
             o.put("load_ms", loadMs);
+            o.put("released_source_mib", model.releasedSourceBytes() / (1024.0 * 1024.0));
             o.put("threads", model.kernels().executor().threads());
             o.put("prompt_tokens", promptTokens);
             o.put("gen_tokens", genTokens);

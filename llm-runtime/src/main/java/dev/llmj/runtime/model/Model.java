@@ -92,7 +92,16 @@ public final class Model implements AutoCloseable {
         return projections.interleavedCount();
     }
 
-    /** The decode-time projections (interleaved Q4_0/Q4_K/Q6_K copies), owned with the weights. */
+    /**
+     * Bytes of the mapped file's pages handed back to the OS at load because nothing reads them
+     * once their matrices are copied (see {@link #interleavedMatrices}); 0 when nothing was copied
+     * or the weights are not a mapped file.
+     */
+    public long releasedSourceBytes() {
+        return projections.releasedBytes();
+    }
+
+    /** The projections (interleaved Q4_0/Q4_K/Q6_K copies), owned with the weights. */
     Projections projections() {
         return projections;
     }

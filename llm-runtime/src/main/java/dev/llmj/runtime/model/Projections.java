@@ -46,10 +46,13 @@ final class Projections {
     private final Kernels k;
     /** Each interleaved matrix's copy. */
     private final Map<Tensor, InterleavedWeights> interleaved;
+    /** Bytes of source pages handed back to the OS once copied. */
+    private final long releasedBytes;
 
-    private Projections(Kernels k, Map<Tensor, InterleavedWeights> interleaved) {
+    private Projections(Kernels k, Map<Tensor, InterleavedWeights> interleaved, long releasedBytes) {
         this.k = k;
         this.interleaved = interleaved;
+        this.releasedBytes = releasedBytes;
     }
 
     /** {@code -Dllmj.interleaved}, true unless set to false. */
@@ -63,20 +66,22 @@ final class Projections {
      */
     static Projections of(ModelWeights w, Kernels k, Arena arena, boolean interleave) {
         Map<Tensor, InterleavedWeights> copies = new IdentityHashMap<>();
+        long released = 0;
         if (interleave) {
             for (LayerWeights lw : w.layers()) {
                 for (Tensor t : new Tensor[] {lw.wq(), lw.wk(), lw.wv(), lw.wo(), lw.ffnGate(), lw.ffnUp(), lw.ffnDown()}) {
-                    interleave(t, k, arena, copies);
+                    released += interleave(t, k, arena, copies);
                 }
             }
-            interleave(w.output(), k, arena, copies);
+            released += interleave(w.output(), k, arena, copies);
         }
-        return new Projections(k, copies);
+        return new Projections(k, copies, released);
     }
 
-    private static void interleave(Tensor t, Kernels k, Arena arena, Map<Tensor, InterleavedWeights> copies) {
+    /** Copies t when its dtype has an interleaved layout; returns the bytes of its source released. */
+    private static long interleave(Tensor t, Kernels k, Arena arena, Map<Tensor, InterleavedWeights> copies) {
         if (copies.containsKey(t)) {
-            return;
+            return 0;
         }
         KernelExecutor ex = k.executor();
         InterleavedWeights copy;
@@ -89,16 +94,19 @@ final class Projections {
             };
         } catch (IllegalArgumentException nonFiniteScale) {
             // stays on the float kernel, which carries infinities and NaNs through as the codec decodes them
-            return;
+            return 0;
         }
         if (copy == null) {
-            return;
+            return 0;
         }
         copies.put(t, copy);
-        if (k.gemmReadsCopy(copy)) {
-            // nothing reads these pages on the hot paths any more; a reader elsewhere pages them back in
-            MappedFile.release(t.segment());
-        }
+        // nothing reads these pages on the hot paths any more; a reader elsewhere pages them back in
+        return k.gemmReadsCopy(copy) ? MappedFile.release(t.segment()) : 0;
+    }
+
+    /** Bytes of the mapped sources handed back to the OS once copied (0 when none were mapped). */
+    long releasedBytes() {
+        return releasedBytes;
     }
 
     /** Matrices that run on the interleaved kernel. */

@@ -83,6 +83,7 @@ class GenerateCommandTest {
         assertEquals(1, o.get("threads").asInt());
         assertEquals(0, o.get("interleaved_matrices").asInt(), "the embedded model is F32: nothing to interleave");
         assertTrue(o.get("load_ms").asDouble() > 0, "load_ms " + o.get("load_ms"));
+        assertEquals(0.0, o.get("released_source_mib").asDouble(), "no copies, nothing released");
         assertTrue(o.get("peak_heap_mib").asDouble() > 0);
         // what stays alive after collections: positive and never more than the pools' peaks
         double live = o.get("peak_live_heap_mib").asDouble();
