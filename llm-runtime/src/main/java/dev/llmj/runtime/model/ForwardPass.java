@@ -132,7 +132,9 @@ final class ForwardPass {
      * the activations' rounding, ≈ 1/254 of each block's largest value. For the other dtypes they agree up to float
      * rounding (Q8_0 activations for Q8_0 weights would change llama.cpp's reference text for the
      * shared Q8_0 model). {@link BatchDecoder} runs the same kernels with several vectors,
-     * bit-identical per vector, so a sequence decodes the same alone or in a batch.
+     * bit-identical per vector, so a sequence decodes the same alone or in a batch. Several rows
+     * go through GEMM ({@link Projections#gemm}: on the interleaved copy where there is one, with
+     * the source's bits).
      */
     private void matmul(Tensor weight, MemorySegment in, int n, MemorySegment out) {
         if (n == 1) {

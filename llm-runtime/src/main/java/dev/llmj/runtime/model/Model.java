@@ -49,9 +49,9 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * {@link #load(Path, Path, Kernels)}, choosing whether decoding runs Q4_0, Q4_K and Q6_K matrices on
-     * interleaved copies with Q8_0 activations (see {@link Projections}); the public loaders
-     * follow {@code -Dllmj.interleaved} (default true).
+     * {@link #load(Path, Path, Kernels)}, choosing whether Q4_0, Q4_K and Q6_K matrices run on
+     * interleaved copies (decoding with Q8_0 activations, prefill's GEMM with F32 ones; see
+     * {@link Projections}); the public loaders follow {@code -Dllmj.interleaved} (default true).
      */
     static Model load(Path file, Path tokenizerFile, Kernels kernels, boolean interleave) throws IOException {
         Objects.requireNonNull(kernels, "kernels");
@@ -85,8 +85,9 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * How many weight matrices decoding runs on interleaved copies (Q4_0, Q4_K and Q6_K, unless
-     * {@code -Dllmj.interleaved=false}); the others run the float kernels.
+     * How many weight matrices run on interleaved copies (Q4_0, Q4_K and Q6_K, unless
+     * {@code -Dllmj.interleaved=false}): decoding's 16-bit kernels and prefill's GEMM read the
+     * copies; the others run the float kernels on the file's layout.
      */
     public int interleavedMatrices() {
         return projections.interleavedCount();
