@@ -2,6 +2,7 @@ package dev.llmj.kernels.vector;
 
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
+import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedWeights;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
@@ -30,7 +31,8 @@ final class InterleavedGemm {
     private static final int L = F_LANES;
     /** Panel width: 2L rows, the short lanes of one vector. */
     private static final int PW = 2 * L;
-    static final int TILE_ROWS = 32;
+    /** Rows per tile of every interleaved layout. */
+    static final int TILE_ROWS = InterleavedQ4_0.TILE_ROWS;
     /** Panels per row group. */
     private static final int PARTS = TILE_ROWS / PW;
     /** Row groups per task: 64 rows, about {@link VectorGemm#TASK_COLS}. */
@@ -56,7 +58,7 @@ final class InterleavedGemm {
 
     /** The caller's A rows, read by every task of a call. */
     private static final ThreadLocal<float[]> A_ROWS = ThreadLocal.withInitial(() -> new float[0]);
-    /** A task's block of Cᵀ (its rows × m, in panel lane order), per thread. */
+    /** A task's block of C (m tokens × the task's rows, in panel lane order), per thread. */
     private static final ThreadLocal<float[]> C_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
     /** One row of C's part a task writes, in row order, per thread. */
     private static final ThreadLocal<float[]> C_ROW = ThreadLocal.withInitial(() -> new float[0]);
@@ -70,6 +72,10 @@ final class InterleavedGemm {
         int k = ws[0].cols();
         if (m == 0) {
             return;
+        }
+        if ((long) m * k > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("A of " + m + " × " + k + " floats is too large for one GEMM call"
+                    + " on interleaved weights (at most 2^31 elements): split its rows");
         }
         float[] ab = Scratch.floats(A_ROWS, m * k);
         MemorySegment.copy(a, LE.FLOAT, aOff, ab, 0, m * k);
@@ -160,5 +166,4 @@ final class InterleavedGemm {
             MemorySegment.copy(row, 0, c, LE.FLOAT, cOff + 4L * ((long) tok * rows + r0), valid);
         }
     }
-
 }
