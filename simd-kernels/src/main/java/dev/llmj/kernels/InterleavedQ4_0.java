@@ -51,11 +51,6 @@ public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int 
         return cols / 32;
     }
 
-    /** Tiles down the rows (row groups), the last possibly padded. */
-    public int rowGroups() {
-        return (rows + TILE_ROWS - 1) / TILE_ROWS;
-    }
-
     /** Byte offset of tile (g, blk). */
     public long tile(int g, int blk) {
         return ((long) g * blocks() + blk) * TILE_BYTES;
@@ -82,27 +77,15 @@ public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int 
         int cols = wm.cols();
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(rows, cols)), 64);
         InterleavedQ4_0 out = new InterleavedQ4_0(w, tiles, rows, cols);
-        executor.reaching(tiles, wm.base()).parallelRanges(out.rowGroups(), 1, (g0, g1) -> {
-            byte[] row = new byte[18 * out.blocks()];
-            short[] group = new short[TILE_BYTES / 2 * out.blocks()];
-            for (int g = g0; g < g1; g++) {
-                out.fillRowGroup(wm, g, row, group);
-            }
-        });
+        RowGroupFill.run(executor, wm, tiles, TILE_BYTES / 2 * out.blocks(), 18 * out.blocks(), (g, group, row) ->
+                out.fillRowGroup(wm, g, group, row));
         return out;
     }
 
-    /**
-     * Writes every tile of row group g, built in {@code group} (one row's bytes at a time copied
-     * into {@code row}) and copied out in one piece: array accesses instead of a checked segment
-     * access per short made loading 1b Q4_0 weights several times faster.
-     */
-    private void fillRowGroup(WeightMatrix wm, int g, byte[] row, short[] group) {
+    /** Every tile of row group g into {@code group} ({@link RowGroupFill}), one row's bytes at a time in {@code row}. */
+    private void fillRowGroup(WeightMatrix wm, int g, short[] group, byte[] row) {
         int blocks = blocks();
         int tileShorts = TILE_BYTES / 2;
-        if (TILE_ROWS * (g + 1) > rows) {
-            java.util.Arrays.fill(group, (short) 0);   // rows past the matrix's last stay zero
-        }
         for (int r = 0; r < TILE_ROWS && TILE_ROWS * g + r < rows; r++) {
             MemorySegment.copy(wm.base(), java.lang.foreign.ValueLayout.JAVA_BYTE, wm.row(TILE_ROWS * g + r), row, 0, row.length);
             for (int blk = 0; blk < blocks; blk++) {
@@ -124,7 +107,6 @@ public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int 
                 }
             }
         }
-        MemorySegment.copy(group, 0, tiles, LE.SHORT, tile(g, 0), group.length);
     }
 
     /**

@@ -51,9 +51,6 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
         return cols / 256;
     }
 
-    public int rowGroups() {
-        return (rows + TILE_ROWS - 1) / TILE_ROWS;
-    }
 
     /** Byte offset of super-tile (g, sb). */
     public long superTile(int g, int sb) {
@@ -77,24 +74,14 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
         }
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
         InterleavedQ4_K out = new InterleavedQ4_K(w, tiles, wm.rows(), wm.cols());
-        executor.reaching(tiles, wm.base()).parallelRanges(out.rowGroups(), 1, (g0, g1) -> {
-            short[] group = new short[SUPER_BYTES / 2 * out.superBlocks()];
-            for (int g = g0; g < g1; g++) {
-                out.fillRowGroup(wm, g, group);
-            }
-        });
+        RowGroupFill.run(executor, wm, tiles, SUPER_BYTES / 2 * out.superBlocks(), 0, (g, group, unused) ->
+                out.fillRowGroup(wm, g, group));
         return out;
     }
 
-    /**
-     * Writes row group g's super-tiles, built in {@code group} and copied out in one piece (as
-     * {@link InterleavedQ4_0} does: a checked segment store per short made loading slow).
-     */
+    /** Row group g's super-tiles into {@code group} ({@link RowGroupFill}). */
     private void fillRowGroup(WeightMatrix wm, int g, short[] group) {
         long first = superTile(g, 0);
-        if (TILE_ROWS * (g + 1) > rows) {
-            java.util.Arrays.fill(group, (short) 0);   // rows past the matrix's last stay zero
-        }
         MemorySegment base = wm.base();
         for (int r = 0; r < TILE_ROWS && TILE_ROWS * g + r < rows; r++) {
             long row = wm.row(TILE_ROWS * g + r);
@@ -124,6 +111,5 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
                 }
             }
         }
-        MemorySegment.copy(group, 0, tiles, LE.SHORT, first, group.length);
     }
 }

@@ -56,10 +56,6 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
         return cols / 256;
     }
 
-    /** Row groups of 32, the last possibly padded. */
-    public int rowGroups() {
-        return (rows + TILE_ROWS - 1) / TILE_ROWS;
-    }
 
     /** Byte offset of super-tile (g, sb). */
     public long superTile(int g, int sb) {
@@ -85,25 +81,14 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
         }
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
         InterleavedQ6_K out = new InterleavedQ6_K(w, tiles, wm.rows(), wm.cols());
-        executor.reaching(tiles, wm.base()).parallelRanges(out.rowGroups(), 1, (g0, g1) -> {
-            short[] group = new short[SUPER_BYTES / 2 * out.superBlocks()];
-            for (int g = g0; g < g1; g++) {
-                out.fillRowGroup(wm, g, group);
-            }
-        });
+        RowGroupFill.run(executor, wm, tiles, SUPER_BYTES / 2 * out.superBlocks(), 256, (g, group, q) ->
+                out.fillRowGroup(wm, g, group, q));
         return out;
     }
 
-    /**
-     * Writes row group g's super-tiles, built in {@code group} and copied out in one piece (as
-     * {@link InterleavedQ4_0} does: a checked segment store per short made loading slow).
-     */
-    private void fillRowGroup(WeightMatrix wm, int g, short[] group) {
+    /** Row group g's super-tiles into {@code group} ({@link RowGroupFill}); {@code q} holds one super-block's values. */
+    private void fillRowGroup(WeightMatrix wm, int g, short[] group, byte[] q) {
         long first = superTile(g, 0);
-        if (TILE_ROWS * (g + 1) > rows) {
-            java.util.Arrays.fill(group, (short) 0);   // rows past the matrix's last stay zero
-        }
-        byte[] q = new byte[256];
         for (int r = 0; r < TILE_ROWS && TILE_ROWS * g + r < rows; r++) {
             long row = wm.row(TILE_ROWS * g + r);
             for (int sb = 0; sb < superBlocks(); sb++) {
@@ -131,6 +116,5 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
                 }
             }
         }
-        MemorySegment.copy(group, 0, tiles, LE.SHORT, first, group.length);
     }
 }

@@ -95,12 +95,12 @@ final class InterleavedGemm {
     static int[] tasks(InterleavedWeights[] ws) {
         int count = 0;
         for (InterleavedWeights w : ws) {
-            count += (groups(w) + GROUPS_PER_TASK - 1) / GROUPS_PER_TASK;
+            count += (w.rowGroups() + GROUPS_PER_TASK - 1) / GROUPS_PER_TASK;
         }
         int[] out = new int[3 * count];
         int n = 0;
         for (int i = 0; i < ws.length; i++) {
-            int groups = groups(ws[i]);
+            int groups = ws[i].rowGroups();
             for (int g = 0; g < groups; g += GROUPS_PER_TASK) {
                 out[n++] = i;
                 out[n++] = g;
@@ -108,10 +108,6 @@ final class InterleavedGemm {
             }
         }
         return out;
-    }
-
-    private static int groups(InterleavedWeights w) {
-        return (w.rows() + TILE_ROWS - 1) / TILE_ROWS;
     }
 
     private static void runTask(GroupDecoder decoder, int i, int rows, int k, int g0, int g1, float[] ab, int m,
