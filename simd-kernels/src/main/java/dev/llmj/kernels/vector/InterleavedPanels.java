@@ -3,7 +3,6 @@ package dev.llmj.kernels.vector;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 import static dev.llmj.kernels.VectorWidths.I;
-import static dev.llmj.kernels.VectorWidths.S;
 
 import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedQ4_K;
@@ -13,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -64,14 +62,14 @@ final class InterleavedPanels {
                         .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
                 long col = dst + 4L * PW * 32 * blk;
                 for (int c = 0; c < 8; c++) {
-                    ShortVector s = ShortVector.fromMemorySegment(S, t, src + 64L * c, LITTLE);
+                    IntVector s = IntVector.fromMemorySegment(I, t, src + 64L * c, LITTLE);
                     for (int e = 0; e < 4; e++, col += 4L * PW) {
-                        ShortVector q = s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 12);
-                        IntVector u = (IntVector) q.reinterpretShape(I, 0);
-                        ((FloatVector) u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        // nibble e of the low (even rows) and high (odd rows) shorts, sign-extended
+                        // by int shifts (a 16-bit shift by a constant costs C2 three instructions)
+                        ((FloatVector) s.lanewise(VectorOperators.LSHL, 28 - 4 * e).lanewise(VectorOperators.ASHR, 28)
                                 .convert(VectorOperators.I2F, 0)).mul(dEven).intoMemorySegment(panel, col, LITTLE);
-                        ((FloatVector) u.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                                .mul(dOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
+                        ((FloatVector) s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 28)
+                                .convert(VectorOperators.I2F, 0)).mul(dOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
                     }
                 }
             }
@@ -113,15 +111,15 @@ final class InterleavedPanels {
                     FloatVector mOdd = ((FloatVector) mn.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).mul(dminOdd);
                     long col = dst + 4L * PW * (256L * sb + 32L * j);
                     for (int c = 0; c < 8; c++) {
-                        ShortVector s = ShortVector.fromMemorySegment(S, t, b + 64L * c + lane, LITTLE);
+                        IntVector s = IntVector.fromMemorySegment(I, t, b + 64L * c + lane, LITTLE);
                         for (int e = 0; e < 4; e++, col += 4L * PW) {
-                            ShortVector q = s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 12);
-                            IntVector u = (IntVector) q.reinterpretShape(I, 0);
-                            ((FloatVector) u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            // nibble e of the even and odd rows, as in q4_0
+                            ((FloatVector) s.lanewise(VectorOperators.LSHL, 28 - 4 * e).lanewise(VectorOperators.ASHR, 28)
                                     .convert(VectorOperators.I2F, 0)).add(8f).mul(scEven).sub(mEven)
                                     .intoMemorySegment(panel, col, LITTLE);
-                            ((FloatVector) u.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                                    .add(8f).mul(scOdd).sub(mOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
+                            ((FloatVector) s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 28)
+                                    .convert(VectorOperators.I2F, 0)).add(8f).mul(scOdd).sub(mOdd)
+                                    .intoMemorySegment(panel, col + 4L * L, LITTLE);
                         }
                     }
                 }
@@ -157,15 +155,14 @@ final class InterleavedPanels {
                         FloatVector scOdd = ((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
                                 .convert(VectorOperators.I2F, 0)).mul(dOdd);
                         for (int c = 8 * half; c < 8 * half + 8; c++) {
-                            ShortVector s = ShortVector.fromMemorySegment(S, t, b + 64L * c + lane, LITTLE);
+                            IntVector s = IntVector.fromMemorySegment(I, t, b + 64L * c + lane, LITTLE);
                             for (int e = 0; e < 2; e++, col += 4L * PW) {
-                                // column 2c in the low byte, 2c + 1 in the high one
-                                ShortVector q = s.lanewise(VectorOperators.LSHL, 8 - 8 * e).lanewise(VectorOperators.ASHR, 8);
-                                IntVector u = (IntVector) q.reinterpretShape(I, 0);
-                                ((FloatVector) u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                // column 2c in the low byte of a short, 2c + 1 in the high one: byte e
+                                // of the low (even rows) and high (odd rows) shorts, by int shifts
+                                ((FloatVector) s.lanewise(VectorOperators.LSHL, 24 - 8 * e).lanewise(VectorOperators.ASHR, 24)
                                         .convert(VectorOperators.I2F, 0)).mul(scEven).intoMemorySegment(panel, col, LITTLE);
-                                ((FloatVector) u.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                                        .mul(scOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
+                                ((FloatVector) s.lanewise(VectorOperators.LSHL, 8 - 8 * e).lanewise(VectorOperators.ASHR, 24)
+                                        .convert(VectorOperators.I2F, 0)).mul(scOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
                             }
                         }
                     }

@@ -31,7 +31,12 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Per 64-byte chunk (four columns × 32 rows): one load, each column's nibbles sign-extended in
  * place by a left and an arithmetic right shift, multiplied by that column's activation (one int
- * broadcast holding it twice, read as shorts) and added. Per block the short sums are split into
+ * broadcast holding it twice, read as shorts) and added. The left shift is done in int lanes:
+ * C2 emits a 16-bit shift by a constant as three instructions (the count moved into a register
+ * at each use), a 32-bit one as one, and since the right shift keeps only each short's top
+ * nibble, the bits an int shift carries from the low short into the high one land where it drops
+ * them. The right shift takes a vector of counts (one instruction, {@code vpsravw}). Together
+ * this made the chunk loop 1.4× faster in cache. Per block the short sums are split into
  * even and odd rows as int lanes, converted to float and fma'd with the
  * rows' scales (binary16, widened in int lanes) times the activation block's scale.
  * The activation scale is at most 65504 (a binary16), so 2^112 times it stays finite.
@@ -190,15 +195,21 @@ final class InterleavedQ4_0Gemv {
             float[] out, int o) {
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
+        ShortVector twelve = ShortVector.broadcast(S, (short) 12);
         for (int blk = 0; blk < blocks; blk++, off += InterleavedQ4_0.TILE_BYTES) {
             ShortVector s = ShortVector.zero(S);
             int j = x0 + 32 * blk;
             for (int c = 0; c < 8; c++, j += 4) {
-                ShortVector w = ShortVector.fromMemorySegment(S, t, off + 64L * c, LITTLE);
-                ShortVector q0 = w.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
-                ShortVector q1 = w.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
-                ShortVector q2 = w.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
-                ShortVector q3 = w.lanewise(VectorOperators.ASHR, 12);
+                // nibble k of every short: moved to the top by an int shift, sign-extended by a
+                // short shift by a vector of 12s (see the class comment)
+                IntVector w = IntVector.fromMemorySegment(I, t, off + 64L * c, LITTLE);
+                ShortVector q0 = ((ShortVector) w.lanewise(VectorOperators.LSHL, 12).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.ASHR, twelve);
+                ShortVector q1 = ((ShortVector) w.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.ASHR, twelve);
+                ShortVector q2 = ((ShortVector) w.lanewise(VectorOperators.LSHL, 4).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.ASHR, twelve);
+                ShortVector q3 = ((ShortVector) w.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, twelve);
                 s = s.add(q0.mul((ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0)));
                 s = s.add(q1.mul((ShortVector) IntVector.broadcast(I, pairs[j + 1]).reinterpretShape(S, 0)));
                 s = s.add(q2.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2]).reinterpretShape(S, 0)));
@@ -243,6 +254,7 @@ final class InterleavedQ4_0Gemv {
         FloatVector odd2 = FloatVector.zero(F);
         FloatVector even3 = FloatVector.zero(F);
         FloatVector odd3 = FloatVector.zero(F);
+        ShortVector twelve = ShortVector.broadcast(S, (short) 12);
         for (int blk = 0; blk < blocks; blk++, off += InterleavedQ4_0.TILE_BYTES) {
             ShortVector s0 = ShortVector.zero(S);
             ShortVector s1 = ShortVector.zero(S);
@@ -250,11 +262,12 @@ final class InterleavedQ4_0Gemv {
             ShortVector s3 = ShortVector.zero(S);
             int j = x0 + 32 * blk;
             for (int c = 0; c < 8; c++) {
-                ShortVector w = ShortVector.fromMemorySegment(S, t, off + 64L * c, LITTLE);
+                IntVector w = IntVector.fromMemorySegment(I, t, off + 64L * c, LITTLE);
                 for (int k = 0; k < 4; k++, j++) {
                     // one form for all four nibbles: a vector chosen by a condition is boxed where
                     // C2 does not unroll this loop
-                    ShortVector q = w.lanewise(VectorOperators.LSHL, 12 - 4 * k).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector q = ((ShortVector) w.lanewise(VectorOperators.LSHL, 12 - 4 * k).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve);
                     s0 = s0.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0)));
                     s1 = s1.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j + stride]).reinterpretShape(S, 0)));
                     s2 = s2.add(q.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * stride]).reinterpretShape(S, 0)));

@@ -52,6 +52,7 @@ final class InterleavedQ4_KGemv {
         MemorySegment t = w.tiles();
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
+        ShortVector twelve = ShortVector.broadcast(S, (short) 12);
         for (int sb = 0; sb < w.superBlocks(); sb++) {
             long st = w.superTile(g, sb) + lane0;
             IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_SCALES, LITTLE);
@@ -70,11 +71,15 @@ final class InterleavedQ4_KGemv {
                 int j = x0 + 256 * sb + 32 * k;
                 ShortVector s = ShortVector.zero(S);
                 for (int c = 0; c < 8; c++, j += 4) {
-                    ShortVector wv = ShortVector.fromMemorySegment(S, t, off + 64L * c, LITTLE);
-                    ShortVector q0 = wv.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector q1 = wv.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector q2 = wv.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector q3 = wv.lanewise(VectorOperators.ASHR, 12);
+                    // the nibbles sign-extended as InterleavedQ4_0Gemv does (int left shifts)
+                    IntVector wv = IntVector.fromMemorySegment(I, t, off + 64L * c, LITTLE);
+                    ShortVector q0 = ((ShortVector) wv.lanewise(VectorOperators.LSHL, 12).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve);
+                    ShortVector q1 = ((ShortVector) wv.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve);
+                    ShortVector q2 = ((ShortVector) wv.lanewise(VectorOperators.LSHL, 4).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve);
+                    ShortVector q3 = ((ShortVector) wv.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, twelve);
                     s = s.add(q0.mul((ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0)));
                     s = s.add(q1.mul((ShortVector) IntVector.broadcast(I, pairs[j + 1]).reinterpretShape(S, 0)));
                     s = s.add(q2.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2]).reinterpretShape(S, 0)));

@@ -44,6 +44,7 @@ final class InterleavedQ6_KGemv {
         MemorySegment t = w.tiles();
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
+        ShortVector eight = ShortVector.broadcast(S, (short) 8);
         for (int sb = 0; sb < w.superBlocks(); sb++) {
             long st = w.superTile(g, sb) + lane0;
             // super-scales, even rows in the low halves of the ints, widened as finite binary16
@@ -61,9 +62,11 @@ final class InterleavedQ6_KGemv {
                     long c0 = blk + 256L * eighth;
                     ShortVector s = ShortVector.zero(S);
                     for (int c = 0; c < 4; c++) {
-                        ShortVector pair = ShortVector.fromMemorySegment(S, t, c0 + 64L * c, LITTLE);
-                        ShortVector lo = pair.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
-                        ShortVector hi = pair.lanewise(VectorOperators.ASHR, 8);
+                        // sign-extended as InterleavedQ4_0Gemv does its nibbles (an int left shift)
+                        IntVector pair = IntVector.fromMemorySegment(I, t, c0 + 64L * c, LITTLE);
+                        ShortVector lo = ((ShortVector) pair.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
+                                .lanewise(VectorOperators.ASHR, eight);
+                        ShortVector hi = ((ShortVector) pair.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, eight);
                         s = s.add(lo.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c]).reinterpretShape(S, 0)));
                         s = s.add(hi.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c + 1]).reinterpretShape(S, 0)));
                     }
