@@ -53,8 +53,11 @@ final class InterleavedQ4_KGemv {
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
         ShortVector twelve = ShortVector.broadcast(S, (short) 12);
-        for (int sb = 0; sb < w.superBlocks(); sb++) {
-            long st = w.superTile(g, sb) + lane0;
+        // the super-block count and offsets read once: this method sits at C2's inlining node budget,
+        // and an accessor left as a call in the loop spills every vector register around it
+        int superBlocks = w.superBlocks();
+        long st = w.superTile(g, 0) + lane0;
+        for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ4_K.SUPER_BYTES) {
             IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_SCALES, LITTLE);
             IntVector dm = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_MINS, LITTLE);
             // finite binary16 widened as HalfVectors does (× 2^112 folded into the activation scale)

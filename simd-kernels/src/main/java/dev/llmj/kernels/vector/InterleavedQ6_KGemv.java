@@ -45,8 +45,10 @@ final class InterleavedQ6_KGemv {
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
         ShortVector eight = ShortVector.broadcast(S, (short) 8);
-        for (int sb = 0; sb < w.superBlocks(); sb++) {
-            long st = w.superTile(g, sb) + lane0;
+        // read once, as InterleavedQ4_KGemv does (an accessor called in the loop spills the vectors)
+        int superBlocks = w.superBlocks();
+        long st = w.superTile(g, 0) + lane0;
+        for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ6_K.SUPER_BYTES) {
             // super-scales, even rows in the low halves of the ints, widened as finite binary16
             IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE);
             FloatVector dEven = (FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
