@@ -1,5 +1,6 @@
 package dev.llmj.kernels.vector;
 
+import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.F_LANES;
 
 import dev.llmj.kernels.InterleavedQ4_0;
@@ -8,6 +9,8 @@ import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * C_i = A · W_iᵀ (prefill) for weights kept only as {@link InterleavedWeights} tiles, so that a
@@ -55,6 +58,23 @@ final class InterleavedGemm {
      * (at m = 128, 3 % of the GEMM). 7 = 4 + 3, 8 = 4 + 4.
      */
     private static final int[] TAIL = {0, 7, 8, 3, 4, 5};
+
+    /**
+     * Lane l of the even-row vector and lane l of the odd-row vector side by side: the first half of
+     * the lanes (rows 0 .. L−1 of a panel in row order), then the second (indices ≥ L pick from the
+     * second vector).
+     */
+    private static final VectorShuffle<Float> ZIP_LOW = zip(0);
+    private static final VectorShuffle<Float> ZIP_HIGH = zip(L / 2);
+
+    private static VectorShuffle<Float> zip(int first) {
+        int[] lanes = new int[L];
+        for (int l = 0; l < L / 2; l++) {
+            lanes[2 * l] = first + l;
+            lanes[2 * l + 1] = L + first + l;
+        }
+        return VectorShuffle.fromValues(F, lanes);
+    }
 
     /** The caller's A rows, read by every task of a call. */
     private static final ThreadLocal<float[]> A_ROWS = ThreadLocal.withInitial(() -> new float[0]);
@@ -154,10 +174,10 @@ final class InterleavedGemm {
         for (int tok = 0; tok < m; tok++) {
             int from = tok * width;
             for (int p = 0; p < width; p += PW) {
-                for (int l = 0; l < L; l++) {
-                    row[p + 2 * l] = cBlock[from + p + l];
-                    row[p + 2 * l + 1] = cBlock[from + p + L + l];
-                }
+                FloatVector even = FloatVector.fromArray(F, cBlock, from + p);
+                FloatVector odd = FloatVector.fromArray(F, cBlock, from + p + L);
+                even.rearrange(ZIP_LOW, odd).intoArray(row, p);
+                even.rearrange(ZIP_HIGH, odd).intoArray(row, p + L);
             }
             MemorySegment.copy(row, 0, c, LE.FLOAT, cOff + 4L * ((long) tok * rows + r0), valid);
         }
