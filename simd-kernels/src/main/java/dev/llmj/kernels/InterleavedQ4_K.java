@@ -10,31 +10,33 @@ import java.lang.foreign.MemorySegment;
 /**
  * A Q4_K weight matrix re-laid for decoding with 16-bit integer lanes. A Q4_K sub-block is 32
  * elements, as a Q8_0 activation block is, so each 32-column block is an {@link InterleavedQ4_0}
- * tile (nibbles stored as q − 8) with the rows' 6-bit scale and min beside it; the super-scales
- * d and dmin close each 256-column super-tile.
+ * tile (nibbles stored as q − 8) with the rows' 6-bit scale and min beside it, one byte each; the
+ * super-scales d and dmin close each 256-column super-tile.
  *
  * <pre>
- *   super-tile (g, sb) = rows 32g .. 32g+31 × columns 256·sb .. +255, 5248 bytes at
- *   (g · superBlocks + sb) · 5248:
- *     block j = 0..7 (sub-block j), 640 bytes at 640·j:
+ *   super-tile (g, sb) = rows 32g .. 32g+31 × columns 256·sb .. +255, 4736 bytes at
+ *   (g · superBlocks + sb) · 4736:
+ *     block j = 0..7 (sub-block j), 576 bytes at 576·j:
  *       bytes 0 .. 511: as an InterleavedQ4_0 tile's values (short r of chunk c: row r's
  *         columns 4c .. 4c+3, each q − 8 as a 4-bit two's complement)
- *       bytes 512 .. 575: row r's scale sc (0..63) at 512 + 2r;  bytes 576 .. 639: its min m
- *     bytes 5120 .. 5183: row r's d (binary16, finite);  bytes 5184 .. 5247: its dmin
+ *       bytes 512 .. 575: row r's scale sc (0..63) in the low byte of the short at 512 + 2r,
+ *         its min m in the high byte
+ *     bytes 4608 .. 4671: row r's d (binary16, finite);  bytes 4672 .. 4735: its dmin
  *   rows past the matrix's last hold zeros
  * </pre>
  *
- * 5.125 bits per weight against Q4_K's 4.5. The source keeps its own layout.
+ * 4.625 bits per weight against Q4_K's 4.5 (5.125 with the scale and the min in a short each:
+ * decoding streams these bytes from memory, so fewer bytes are faster). The source keeps its own
+ * layout.
  *
  * @param source the Q4_K matrix this copy was made from
  * @param tiles  the re-laid weights, {@link #bytes} long
  */
 public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int cols) implements InterleavedWeights {
     public static final int TILE_ROWS = 32;
-    public static final int BLOCK_BYTES = 640;
-    /** Offset of the scales inside a block (mins: + 64). */
+    public static final int BLOCK_BYTES = 576;
+    /** Offset of the rows' (scale, min) byte pairs inside a block. */
     public static final int SCALES = 512;
-    public static final int MINS = 576;
     /** Offset of d inside a super-tile (dmin: + 64). */
     public static final int SUPER_SCALES = 8 * BLOCK_BYTES;
     public static final int SUPER_MINS = SUPER_SCALES + 64;
@@ -99,8 +101,8 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
                 }
                 for (int j = 0; j < 8; j++) {
                     long b = t + (long) BLOCK_BYTES * j;
-                    group[(int) ((b + SCALES + 2L * r - first) >> 1)] = (short) Q4_KCodec.scaleOrMin(base, src + 4, j, false);
-                    group[(int) ((b + MINS + 2L * r - first) >> 1)] = (short) Q4_KCodec.scaleOrMin(base, src + 4, j, true);
+                    group[(int) ((b + SCALES + 2L * r - first) >> 1)] = (short) (Q4_KCodec.scaleOrMin(base, src + 4, j, false)
+                            | Q4_KCodec.scaleOrMin(base, src + 4, j, true) << 8);
                     // sub-block j: the low (j even) or high (j odd) nibbles of the 32 bytes at 16 + 32·(j/2)
                     long q = src + 16 + 32L * (j / 2);
                     int shift = 4 * (j % 2);

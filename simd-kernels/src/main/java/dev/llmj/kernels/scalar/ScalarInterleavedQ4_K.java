@@ -53,8 +53,9 @@ public final class ScalarInterleavedQ4_K {
                     s += q * xe;
                     x += xe;
                 }
-                int sc = t.get(LE.SHORT, blk + InterleavedQ4_K.SCALES + 2L * lane);
-                int m = t.get(LE.SHORT, blk + InterleavedQ4_K.MINS + 2L * lane);
+                int scaleAndMin = t.get(LE.SHORT, blk + InterleavedQ4_K.SCALES + 2L * lane);
+                int sc = scaleAndMin & 0xFF;
+                int m = (scaleAndMin >> 8) & 0xFF;
                 float dx = HalfFloats.f16ToFloat(xq.get(LE.SHORT, px));
                 acc = Math.fma(d * dx, (float) (sc * s), acc);
                 acc = Math.fma(-(dmin * dx), (float) (m * x), acc);

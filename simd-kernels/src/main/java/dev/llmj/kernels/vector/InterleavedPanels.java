@@ -102,13 +102,15 @@ final class InterleavedPanels {
                         .or(dm.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
                 for (int j = 0; j < 8; j++) {
                     long b = st + (long) InterleavedQ4_K.BLOCK_BYTES * j;
-                    // sc and m are 0..63 in shorts: even rows in the low halves of the ints
-                    IntVector sc = IntVector.fromMemorySegment(I, t, b + InterleavedQ4_K.SCALES + lane, LITTLE);
-                    IntVector mn = IntVector.fromMemorySegment(I, t, b + InterleavedQ4_K.MINS + lane, LITTLE);
-                    FloatVector scEven = ((FloatVector) sc.and(0xFFFF).convert(VectorOperators.I2F, 0)).mul(dEven);
-                    FloatVector scOdd = ((FloatVector) sc.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).mul(dOdd);
-                    FloatVector mEven = ((FloatVector) mn.and(0xFFFF).convert(VectorOperators.I2F, 0)).mul(dminEven);
-                    FloatVector mOdd = ((FloatVector) mn.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).mul(dminOdd);
+                    // sc and m are 0..63, a byte each: even row's scale, its min, odd row's scale, its min
+                    IntVector sm = IntVector.fromMemorySegment(I, t, b + InterleavedQ4_K.SCALES + lane, LITTLE);
+                    FloatVector scEven = ((FloatVector) sm.and(0xFF).convert(VectorOperators.I2F, 0)).mul(dEven);
+                    FloatVector scOdd = ((FloatVector) sm.lanewise(VectorOperators.LSHR, 16).and(0xFF)
+                            .convert(VectorOperators.I2F, 0)).mul(dOdd);
+                    FloatVector mEven = ((FloatVector) sm.lanewise(VectorOperators.LSHR, 8).and(0xFF)
+                            .convert(VectorOperators.I2F, 0)).mul(dminEven);
+                    FloatVector mOdd = ((FloatVector) sm.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0))
+                            .mul(dminOdd);
                     long col = dst + 4L * PW * (256L * sb + 32L * j);
                     for (int c = 0; c < 8; c++) {
                         IntVector s = IntVector.fromMemorySegment(I, t, b + 64L * c + lane, LITTLE);

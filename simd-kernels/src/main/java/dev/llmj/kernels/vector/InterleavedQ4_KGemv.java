@@ -91,13 +91,14 @@ final class InterleavedQ4_KGemv {
                 int blk = d0 + 8 * sb + k;
                 int x = xsum[blk];
                 IntVector sums = (IntVector) s.reinterpretShape(I, 0);
-                IntVector sc = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_K.SCALES, LITTLE);
-                IntVector mn = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_K.MINS, LITTLE);
+                // bytes of each int: even row's scale, its min, odd row's scale, its min
+                IntVector sm = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_K.SCALES, LITTLE);
                 IntVector tEven = sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * x)
-                        .mul(sc.and(0xFFFF));
-                IntVector tOdd = sums.lanewise(VectorOperators.ASHR, 16).add(8 * x).mul(sc.lanewise(VectorOperators.LSHR, 16));
-                IntVector mxEven = mn.and(0xFFFF).mul(x);
-                IntVector mxOdd = mn.lanewise(VectorOperators.LSHR, 16).mul(x);
+                        .mul(sm.and(0xFF));
+                IntVector tOdd = sums.lanewise(VectorOperators.ASHR, 16).add(8 * x)
+                        .mul(sm.lanewise(VectorOperators.LSHR, 16).and(0xFF));
+                IntVector mxEven = sm.lanewise(VectorOperators.LSHR, 8).and(0xFF).mul(x);
+                IntVector mxOdd = sm.lanewise(VectorOperators.LSHR, 24).mul(x);
                 float dxb = dx[blk] * REBIAS;
                 even = ((FloatVector) tEven.convert(VectorOperators.I2F, 0)).fma(dEven.mul(dxb), even);
                 odd = ((FloatVector) tOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
