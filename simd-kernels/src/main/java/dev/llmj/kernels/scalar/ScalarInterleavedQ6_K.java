@@ -49,7 +49,8 @@ public final class ScalarInterleavedQ6_K {
                         int q = t.get(LE.BYTE, blk + 64L * (e / 2) + 2L * lane + (e % 2));
                         sum += q * xq.get(LE.BYTE, px + 2 + e);
                     }
-                    s += t.get(LE.SHORT, blk + InterleavedQ6_K.SCALES + 64L * half + 2L * lane) * sum;
+                    int scales = t.get(LE.SHORT, blk + InterleavedQ6_K.SCALES + 2L * lane);
+                    s += ((scales << (24 - 8 * half)) >> 24) * sum;
                 }
                 acc = Math.fma(d * HalfFloats.f16ToFloat(xq.get(LE.SHORT, px)), (float) s, acc);
             }

@@ -150,12 +150,12 @@ final class InterleavedPanels {
                     long b = st + (long) InterleavedQ6_K.BLOCK_BYTES * blk;
                     long col = dst + 4L * PW * (256L * sb + 32L * blk);
                     for (int half = 0; half < 2; half++) {
-                        // int8 scales widened to shorts: sign-extend each half of the ints
-                        IntVector sc = IntVector.fromMemorySegment(I, t, b + InterleavedQ6_K.SCALES + 64L * half + lane, LITTLE);
-                        FloatVector scEven = ((FloatVector) sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .convert(VectorOperators.I2F, 0)).mul(dEven);
-                        FloatVector scOdd = ((FloatVector) sc.lanewise(VectorOperators.ASHR, 16)
-                                .convert(VectorOperators.I2F, 0)).mul(dOdd);
+                        // int8 scales, bytes of each int: even row's for columns 0..15, for 16..31, then the odd row's
+                        IntVector sc = IntVector.fromMemorySegment(I, t, b + InterleavedQ6_K.SCALES + lane, LITTLE);
+                        FloatVector scEven = ((FloatVector) sc.lanewise(VectorOperators.LSHL, 24 - 8 * half)
+                                .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(dEven);
+                        FloatVector scOdd = ((FloatVector) sc.lanewise(VectorOperators.LSHL, 8 - 8 * half)
+                                .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(dOdd);
                         for (int c = 8 * half; c < 8 * half + 8; c++) {
                             IntVector s = IntVector.fromMemorySegment(I, t, b + 64L * c + lane, LITTLE);
                             for (int e = 0; e < 2; e++, col += 4L * PW) {

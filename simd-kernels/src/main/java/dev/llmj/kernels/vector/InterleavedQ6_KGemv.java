@@ -60,23 +60,29 @@ final class InterleavedQ6_KGemv {
                 int j = x0 + 256 * sb + 32 * k;
                 IntVector sumEven = IntVector.zero(I);
                 IntVector sumOdd = IntVector.zero(I);
-                for (int eighth = 0; eighth < 4; eighth++, j += 8) {
-                    long c0 = blk + 256L * eighth;
-                    ShortVector s = ShortVector.zero(S);
-                    for (int c = 0; c < 4; c++) {
-                        // sign-extended as InterleavedQ4_0Gemv does its nibbles (an int left shift)
-                        IntVector pair = IntVector.fromMemorySegment(I, t, c0 + 64L * c, LITTLE);
-                        ShortVector lo = ((ShortVector) pair.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
-                                .lanewise(VectorOperators.ASHR, eight);
-                        ShortVector hi = ((ShortVector) pair.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, eight);
-                        s = s.add(lo.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c]).reinterpretShape(S, 0)));
-                        s = s.add(hi.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c + 1]).reinterpretShape(S, 0)));
+                // bytes of each int: even row's scale of columns 0..15, of 16..31, then the odd row's
+                IntVector sc = IntVector.fromMemorySegment(I, t, blk + InterleavedQ6_K.SCALES, LITTLE);
+                for (int half = 0; half < 2; half++) {
+                    IntVector scEven = sc.lanewise(VectorOperators.LSHL, 24 - 8 * half)
+                            .lanewise(VectorOperators.ASHR, 24);
+                    IntVector scOdd = sc.lanewise(VectorOperators.LSHL, 8 - 8 * half).lanewise(VectorOperators.ASHR, 24);
+                    for (int eighth = 2 * half; eighth < 2 * half + 2; eighth++, j += 8) {
+                        long c0 = blk + 256L * eighth;
+                        ShortVector s = ShortVector.zero(S);
+                        for (int c = 0; c < 4; c++) {
+                            // sign-extended as InterleavedQ4_0Gemv does its nibbles (an int left shift)
+                            IntVector pair = IntVector.fromMemorySegment(I, t, c0 + 64L * c, LITTLE);
+                            ShortVector lo = ((ShortVector) pair.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
+                                    .lanewise(VectorOperators.ASHR, eight);
+                            ShortVector hi = ((ShortVector) pair.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, eight);
+                            s = s.add(lo.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c]).reinterpretShape(S, 0)));
+                            s = s.add(hi.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c + 1]).reinterpretShape(S, 0)));
+                        }
+                        IntVector sums = (IntVector) s.reinterpretShape(I, 0);
+                        sumEven = sumEven.add(
+                                sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scEven));
+                        sumOdd = sumOdd.add(sums.lanewise(VectorOperators.ASHR, 16).mul(scOdd));
                     }
-                    IntVector sums = (IntVector) s.reinterpretShape(I, 0);
-                    IntVector sc = IntVector.fromMemorySegment(I, t, blk + InterleavedQ6_K.SCALES + 64L * (eighth / 2), LITTLE);
-                    sumEven = sumEven.add(sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .mul(sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)));
-                    sumOdd = sumOdd.add(sums.lanewise(VectorOperators.ASHR, 16).mul(sc.lanewise(VectorOperators.ASHR, 16)));
                 }
                 float dxb = dx[d0 + 8 * sb + k] * REBIAS;
                 even = ((FloatVector) sumEven.convert(VectorOperators.I2F, 0)).fma(dEven.mul(dxb), even);
