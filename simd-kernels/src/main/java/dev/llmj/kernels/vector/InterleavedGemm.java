@@ -76,6 +76,9 @@ final class InterleavedGemm {
         return VectorShuffle.fromValues(F, lanes);
     }
 
+    /** Rows of A a thread copies at least: smaller copies cost more in hand-offs than they save. */
+    private static final int A_COPY_ROWS = 16;
+
     /** The caller's A rows, read by every task of a call. */
     private static final ThreadLocal<float[]> A_ROWS = ThreadLocal.withInitial(() -> new float[0]);
     /** A task's block of C (m tokens × the task's rows, in panel lane order), per thread. */
@@ -98,7 +101,11 @@ final class InterleavedGemm {
                     + " on interleaved weights (at most 2^31 elements): split its rows");
         }
         float[] ab = Scratch.floats(A_ROWS, m * k);
-        MemorySegment.copy(a, LE.FLOAT, aOff, ab, 0, m * k);
+        // copied by every thread, a range of rows each: on the calling thread alone it was 5 % of a
+        // two-thread prefill, with the other thread waiting (the job hand-offs order the writes
+        // before the tasks' reads)
+        executor.reaching(a).parallelRanges(m, A_COPY_ROWS, (r0, r1) ->
+                MemorySegment.copy(a, LE.FLOAT, aOff + 4L * r0 * k, ab, r0 * k, (r1 - r0) * k));
         int[] tasks = tasks(ws);
         MemorySegment[] reach = new MemorySegment[2 * ws.length];
         for (int i = 0; i < ws.length; i++) {
