@@ -35,8 +35,9 @@ import jdk.incubator.vector.VectorOperators;
  * C2 emits a 16-bit shift by a constant as three instructions (the count moved into a register
  * at each use), a 32-bit one as one, and since the right shift keeps only each short's top
  * nibble, the bits an int shift carries from the low short into the high one land where it drops
- * them. The right shift takes a vector of counts (one instruction, {@code vpsravw}). Together
- * this made the chunk loop 1.4× faster in cache. Per block the short sums are split into
+ * them. The right shift takes a vector of counts (one instruction, {@code vpsravw}). That made
+ * a stand-alone copy of this loop 1.4× faster and the Q4_K and Q6_K kernels 15 % faster in
+ * cache; this kernel measured the same before and after. Per block the short sums are split into
  * even and odd rows as int lanes, converted to float and fma'd with the
  * rows' scales (binary16, widened in int lanes) times the activation block's scale.
  * The activation scale is at most 65504 (a binary16), so 2^112 times it stays finite.
