@@ -1,12 +1,30 @@
 package dev.llmj.kernels;
 
 import dev.llmj.tensor.DType;
+import dev.llmj.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
-/** Argument checks of the public facade; each failure names the argument and the numbers involved. */
+/** Argument checks of the public facade and the interleaved layouts; each failure names the argument and the numbers involved. */
 final class Checks {
     private Checks() {}
+
+    /** The tiles of an interleaved copy of a rows × cols matrix must hold its {@code needed} bytes. */
+    static void tiles(MemorySegment tiles, int rows, int cols, long needed) {
+        if (tiles.byteSize() < needed) {
+            throw new IllegalArgumentException("tiles hold " + tiles.byteSize() + " bytes, a " + rows + "×" + cols
+                    + " matrix needs " + needed);
+        }
+    }
+
+    /** {@code w} as a matrix, which must be of {@code dtype}, the one a layout interleaves. */
+    static WeightMatrix interleavable(Tensor w, DType dtype) {
+        WeightMatrix wm = WeightMatrix.of(w);
+        if (wm.dtype() != dtype) {
+            throw new IllegalArgumentException("only " + dtype + " weights can be interleaved here, got " + wm.dtype() + " " + w);
+        }
+        return wm;
+    }
 
     static void length(String what, long n) {
         if (n < 0) {

@@ -40,10 +40,7 @@ public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int 
     public static final int SCALES = 512;
 
     public InterleavedQ4_0 {
-        if (tiles.byteSize() < bytes(rows, cols)) {
-            throw new IllegalArgumentException("tiles hold " + tiles.byteSize() + " bytes, a " + rows + "×" + cols
-                    + " matrix needs " + bytes(rows, cols));
-        }
+        Checks.tiles(tiles, rows, cols, bytes(rows, cols));
     }
 
     /** Blocks (columns / 32) per row. */
@@ -69,10 +66,7 @@ public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int 
      *     infinite or NaN (the kernels widen scales as finite binary16 values only)
      */
     public static InterleavedQ4_0 of(Tensor w, Arena arena, KernelExecutor executor) {
-        WeightMatrix wm = WeightMatrix.of(w);
-        if (wm.dtype() != DType.Q4_0) {
-            throw new IllegalArgumentException("only Q4_0 weights can be interleaved, got " + wm.dtype() + " " + w);
-        }
+        WeightMatrix wm = Checks.interleavable(w, DType.Q4_0);
         int rows = wm.rows();
         int cols = wm.cols();
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(rows, cols)), 64);

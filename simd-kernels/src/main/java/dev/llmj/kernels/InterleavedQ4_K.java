@@ -43,10 +43,7 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
     public static final int SUPER_BYTES = SUPER_SCALES + 128;
 
     public InterleavedQ4_K {
-        if (tiles.byteSize() < bytes(rows, cols)) {
-            throw new IllegalArgumentException("tiles hold " + tiles.byteSize() + " bytes, a " + rows + "×" + cols
-                    + " matrix needs " + bytes(rows, cols));
-        }
+        Checks.tiles(tiles, rows, cols, bytes(rows, cols));
     }
 
     public int superBlocks() {
@@ -70,10 +67,7 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
      *     infinite or NaN (the kernels widen them as finite binary16 values only)
      */
     public static InterleavedQ4_K of(Tensor w, Arena arena, KernelExecutor executor) {
-        WeightMatrix wm = WeightMatrix.of(w);
-        if (wm.dtype() != DType.Q4_K) {
-            throw new IllegalArgumentException("only Q4_K weights can be interleaved here, got " + wm.dtype() + " " + w);
-        }
+        WeightMatrix wm = Checks.interleavable(w, DType.Q4_K);
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
         InterleavedQ4_K out = new InterleavedQ4_K(w, tiles, wm.rows(), wm.cols());
         RowGroupFill.run(executor, wm, tiles, SUPER_BYTES / 2 * out.superBlocks(), 0, (g, group, unused) ->

@@ -46,10 +46,7 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
     public static final int SUPER_BYTES = SUPER_SCALES + 64;
 
     public InterleavedQ6_K {
-        if (tiles.byteSize() < bytes(rows, cols)) {
-            throw new IllegalArgumentException("tiles hold " + tiles.byteSize() + " bytes, a " + rows + "×" + cols
-                    + " matrix needs " + bytes(rows, cols));
-        }
+        Checks.tiles(tiles, rows, cols, bytes(rows, cols));
     }
 
     /** Super-blocks (columns / 256) per row. */
@@ -76,10 +73,7 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
      *     infinite or NaN (the kernels widen scales as finite binary16 values only)
      */
     public static InterleavedQ6_K of(Tensor w, Arena arena, KernelExecutor executor) {
-        WeightMatrix wm = WeightMatrix.of(w);
-        if (wm.dtype() != DType.Q6_K) {
-            throw new IllegalArgumentException("only Q6_K weights can be interleaved here, got " + wm.dtype() + " " + w);
-        }
+        WeightMatrix wm = Checks.interleavable(w, DType.Q6_K);
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
         InterleavedQ6_K out = new InterleavedQ6_K(w, tiles, wm.rows(), wm.cols());
         RowGroupFill.run(executor, wm, tiles, SUPER_BYTES / 2 * out.superBlocks(), 256, (g, group, q) ->
