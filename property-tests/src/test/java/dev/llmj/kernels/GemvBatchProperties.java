@@ -37,10 +37,7 @@ class GemvBatchProperties {
                 : t.isQuantized() ? 32 * blocks : 1 + r.nextInt(40 * blocks);
         try (Arena arena = Arena.ofShared()) {
             Tensor w = TestData.shifted(arena, TestData.randomWeights(arena, r, t, rows, cols), wOff);
-            float[] x = new float[b * cols];
-            for (int v = 0; v < b; v++) {
-                System.arraycopy(TestData.quantizableFloats(r, cols), 0, x, v * cols, cols);
-            }
+            float[] x = TestData.quantizableVectors(r, b, cols);
             long xOff = 4L * xPad;
             MemorySegment xs = TestData.f32(arena, x, xOff);
             float[] wf = w.toFloatArray();

@@ -38,10 +38,7 @@ class GroupProperties {
                 int rows = 1 + r.nextInt(i == 0 ? 120 : 40);
                 ws[i] = TestData.shifted(arena, TestData.randomWeights(arena, r, t, rows, cols), r.nextInt(9));
             }
-            float[] x = new float[m * cols];
-            for (int v = 0; v < m; v++) {
-                System.arraycopy(TestData.quantizableFloats(r, cols), 0, x, v * cols, cols);
-            }
+            float[] x = TestData.quantizableVectors(r, m, cols);
             MemorySegment xs = TestData.f32(arena, x, 4);
             for (Kernels k : TestData.implementations()) {
                 MemorySegment[] grouped = outputs(arena, ws, m);

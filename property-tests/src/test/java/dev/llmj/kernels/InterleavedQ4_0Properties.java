@@ -39,10 +39,7 @@ class InterleavedQ4_0Properties {
         int cols = 32 * blocks;
         try (Arena arena = Arena.ofShared()) {
             Tensor w = TestData.shifted(arena, randomQ4_0(arena, r, rows, cols), wOff);
-            float[] x = new float[b * cols];
-            for (int v = 0; v < b; v++) {
-                System.arraycopy(TestData.quantizableFloats(r, cols), 0, x, v * cols, cols);
-            }
+            float[] x = TestData.quantizableVectors(r, b, cols);
             long xOff = 4L * xPad;
             MemorySegment xs = TestData.f32(arena, x, xOff);
             MemorySegment spec = arena.allocate(4L * b * rows, 64);

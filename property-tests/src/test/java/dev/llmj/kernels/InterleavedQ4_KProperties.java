@@ -37,17 +37,11 @@ class InterleavedQ4_KProperties {
         int cols = 256 * superBlocks;
         try (Arena arena = Arena.ofShared()) {
             Tensor w = TestData.shifted(arena, randomQ4_K(arena, r, rows, cols), wOff);
-            float[] x = new float[b * cols];
-            for (int v = 0; v < b; v++) {
-                System.arraycopy(TestData.quantizableFloats(r, cols), 0, x, v * cols, cols);
-            }
+            float[] x = TestData.quantizableVectors(r, b, cols);
             long xOff = 4L * xPad;
             MemorySegment xs = TestData.f32(arena, x, xOff);
             long stride = 34L * cols / 32;
-            MemorySegment xq = arena.allocate(stride * b, 64);
-            for (int v = 0; v < b; v++) {
-                Kernels.scalar().quantizeQ8_0(xs, xOff + 4L * v * cols, xq, stride * v, cols);
-            }
+            MemorySegment xq = TestData.q8_0Vectors(arena, xs, xOff, b, cols);
             for (Kernels k : TestData.implementations()) {
                 InterleavedQ4_K iw = InterleavedQ4_K.of(w, arena, k.executor());
                 MemorySegment ys = arena.allocate(4L * b * rows, 64);

@@ -39,16 +39,10 @@ class InterleavedQ6_KProperties {
         int cols = 256 * superBlocks;
         try (Arena arena = Arena.ofShared()) {
             Tensor w = TestData.shifted(arena, randomQ6_K(arena, r, rows, cols), wOff);
-            float[] x = new float[b * cols];
-            for (int v = 0; v < b; v++) {
-                System.arraycopy(TestData.quantizableFloats(r, cols), 0, x, v * cols, cols);
-            }
+            float[] x = TestData.quantizableVectors(r, b, cols);
             long xOff = 4L * xPad;
             MemorySegment xs = TestData.f32(arena, x, xOff);
-            MemorySegment xq = arena.allocate(34L * cols / 32 * b, 64);
-            for (int v = 0; v < b; v++) {
-                Kernels.scalar().quantizeQ8_0(xs, xOff + 4L * v * cols, xq, 34L * cols / 32 * v, cols);
-            }
+            MemorySegment xq = TestData.q8_0Vectors(arena, xs, xOff, b, cols);
             for (Kernels k : TestData.implementations()) {
                 InterleavedQ6_K iw = InterleavedQ6_K.of(w, arena, k.executor());
                 MemorySegment ys = arena.allocate(4L * b * rows + 4, 64);

@@ -63,6 +63,28 @@ final class TestData {
         return v;
     }
 
+    /** {@code n} vectors of {@link #quantizableFloats}, each of {@code cols} drawn on its own, one after another. */
+    static float[] quantizableVectors(Random r, int n, int cols) {
+        float[] x = new float[n * cols];
+        for (int v = 0; v < n; v++) {
+            System.arraycopy(quantizableFloats(r, cols), 0, x, v * cols, cols);
+        }
+        return x;
+    }
+
+    /**
+     * The {@code n} vectors of {@code cols} floats at byte {@code off} of {@code xs}, each quantized to
+     * Q8_0 by the scalar kernel (what the interleaved kernels compute with), 34·cols/32 bytes apart.
+     */
+    static MemorySegment q8_0Vectors(Arena arena, MemorySegment xs, long off, int n, int cols) {
+        long stride = 34L * cols / 32;
+        MemorySegment xq = arena.allocate(stride * n, 64);
+        for (int v = 0; v < n; v++) {
+            Kernels.scalar().quantizeQ8_0(xs, off + 4L * v * cols, xq, stride * v, cols);
+        }
+        return xq;
+    }
+
     static float[] gaussian(Random r, int n, double sigma) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
