@@ -3,6 +3,7 @@ package dev.llmj.rope;
 import dev.llmj.rope.attention.Attention;
 import dev.llmj.rope.attention.AttentionShape;
 import dev.llmj.rope.attention.KvCache;
+import dev.llmj.rope.attention.KvType;
 import dev.llmj.rope.attention.ParallelFor;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.Arena;
@@ -68,10 +69,15 @@ record AttentionCase(AttentionShape shape, RopeGeometry geometry, RopeScheme sch
 
     /** How the n tokens are fed: one prefill call, one call per token, or the given chunk sizes. */
     float[] run(int[] chunks, boolean scalar, ParallelFor parallel) {
+        return run(chunks, scalar, parallel, KvType.F32);
+    }
+
+    /** {@link #run(int[], boolean, ParallelFor)} with a cache of {@code type}. */
+    float[] run(int[] chunks, boolean scalar, ParallelFor parallel, KvType type) {
         ResolvedRope rope = resolve();
         // shared: a parallel ParallelFor reads the segments from other threads
         try (Arena arena = Arena.ofShared()) {
-            KvCache cache = KvCache.allocate(arena, shape, rope, n);
+            KvCache cache = KvCache.allocate(arena, shape, rope, n, type);
             MemorySegment qs = segment(arena, q), ks = segment(arena, k), vs = segment(arena, v);
             MemorySegment out = arena.allocate(4L * n * shape.queryDim(), 64);
             int pos = 0;
@@ -99,9 +105,25 @@ record AttentionCase(AttentionShape shape, RopeGeometry geometry, RopeScheme sch
     }
 
     float[] decode() {
+        return run(ones(n), false, ParallelFor.SERIAL);
+    }
+
+    /** n chunks of one token: decode. */
+    static int[] ones(int n) {
         int[] ones = new int[n];
         java.util.Arrays.fill(ones, 1);
-        return run(ones, false, ParallelFor.SERIAL);
+        return ones;
+    }
+
+    /** Random chunk sizes adding up to n. */
+    static int[] randomChunks(Random r, int n) {
+        List<Integer> chunks = new java.util.ArrayList<>();
+        for (int left = n; left > 0; ) {
+            int take = 1 + r.nextInt(left);
+            chunks.add(take);
+            left -= take;
+        }
+        return chunks.stream().mapToInt(Integer::intValue).toArray();
     }
 
     static MemorySegment segment(Arena arena, float[] data) {

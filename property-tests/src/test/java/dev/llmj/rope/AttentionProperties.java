@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmj.rope.attention.AttentionShape;
 import dev.llmj.rope.attention.ParallelFor;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -54,19 +54,10 @@ class AttentionProperties {
         AttentionCase c = AttentionCase.random(seed);
         float[] prefill = c.prefill();
         assertArrayEquals(prefill, c.decode(), c + " decode");
-        Random r = new Random(seed ^ 0x5eed);
-        List<Integer> chunks = new ArrayList<>();
-        for (int left = c.n(); left > 0; ) {
-            int take = 1 + r.nextInt(left);
-            chunks.add(take);
-            left -= take;
-        }
-        int[] sizes = chunks.stream().mapToInt(Integer::intValue).toArray();
-        assertArrayEquals(prefill, c.run(sizes, false, ParallelFor.COMMON_POOL), c + " chunks " + chunks);
+        int[] sizes = AttentionCase.randomChunks(new Random(seed ^ 0x5eed), c.n());
+        assertArrayEquals(prefill, c.run(sizes, false, ParallelFor.COMMON_POOL), c + " chunks " + Arrays.toString(sizes));
         float[] scalarPrefill = c.run(new int[] {c.n()}, true, ParallelFor.SERIAL);
-        int[] ones = new int[c.n()];
-        java.util.Arrays.fill(ones, 1);
-        assertArrayEquals(scalarPrefill, c.run(ones, true, ParallelFor.SERIAL), c + " scalar decode");
+        assertArrayEquals(scalarPrefill, c.run(AttentionCase.ones(c.n()), true, ParallelFor.SERIAL), c + " scalar decode");
     }
 
     /** GQA with kvHeads < heads equals multi-head attention on k/v heads repeated per group, bit for bit. */

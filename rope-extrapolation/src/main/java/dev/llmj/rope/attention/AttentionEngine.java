@@ -4,6 +4,7 @@ import dev.llmj.rope.PairLayout;
 import dev.llmj.rope.PositionPolicy;
 import dev.llmj.rope.ResolvedRope;
 import dev.llmj.rope.RopeTable;
+import dev.llmj.tensor.LE;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -47,6 +48,9 @@ final class AttentionEngine {
         MemorySegment acc = qNear;      // QUERY_TILE rows of headDim
         float[] scores = new float[0];  // QUERY_TILE rows of ≤ maxKeys
         final float[] inv = new float[QUERY_TILE];
+        final HalfRows half = new HalfRows();
+        MemorySegment row = qNear;      // one head's key, rotated before it is stored
+        short[] halves = new short[0];  // one head's row narrowed to binary16
 
         Scratch ensure(int headDim, int maxKeys) {
             if (qNear.byteSize() < 4L * headDim) {
@@ -54,6 +58,10 @@ final class AttentionEngine {
                 qNear = arena.allocate(4L * headDim, 64);
                 qFar = arena.allocate(4L * headDim, 64);
                 acc = arena.allocate(4L * headDim * QUERY_TILE, 64);
+            }
+            if (row.byteSize() < 4L * headDim) {
+                row = Arena.ofAuto().allocate(4L * headDim, 64);
+                halves = new short[headDim];
             }
             if (scores.length < QUERY_TILE * maxKeys) {
                 scores = new float[Math.max(QUERY_TILE * maxKeys, scores.length * 2)];
@@ -90,34 +98,97 @@ final class AttentionEngine {
     /** Query tiles a chunk has at least: shorter chunks would cost more in hand-offs than they balance. */
     static final int MIN_CHUNK_TILES = 4;
 
-    /** Writes the new keys (rotated; far copy for the ReRoPE family) and values at startPos.. . */
+    /**
+     * Writes the new keys (rotated; far copy for the ReRoPE family) and values at startPos.. .
+     * Keys are rotated in F32 scratch and then stored, so an F16 cache rounds the rotated key once.
+     */
     private static void append(AttentionKernels kern, ResolvedRope rope, KvCache cache, MemorySegment k,
                                MemorySegment v, int startPos, int nTokens) {
         AttentionShape shape = cache.shape();
+        int hd = shape.headDim();
         long rowBytes = 4L * shape.kvDim();
-        long headBytes = 4L * shape.headDim();
+        long headBytes = 4L * hd;
         RopeTable table = rope.table();
         RopeTable farTable = rope.farKeyTable();
         boolean rotateFar = rope.policy() instanceof PositionPolicy.Windowed win && win.slope() != 0.0;
         int d = table.rotaryDims();
         PairLayout layout = table.layout();
+        Scratch s = SCRATCH.get().ensure(hd, 0);
+        MemorySegment row = s.row;
         for (int t = 0; t < nTokens; t++) {
             int pos = startPos + t;
             for (int g = 0; g < shape.kvHeads(); g++) {
                 long src = t * rowBytes + g * headBytes;
                 long dst = cache.offset(pos, g);
-                MemorySegment.copy(k, src, cache.keys(), dst, headBytes);
-                MemorySegment.copy(v, src, cache.values(), dst, headBytes);
-                kern.rotate(cache.keys(), dst, table.cos(), table.sin(), table.offset(pos), d, layout);
+                MemorySegment.copy(k, src, row, 0, headBytes);
+                kern.rotate(row, 0, table.cos(), table.sin(), table.offset(pos), d, layout);
+                store(s, cache, row, 0, cache.keys(), dst, hd);
+                store(s, cache, v, src, cache.values(), dst, hd);
                 if (cache.farKeys() != null) {
-                    MemorySegment.copy(k, src, cache.farKeys(), dst, headBytes);
+                    MemorySegment.copy(k, src, row, 0, headBytes);
                     if (rotateFar) {    // ReRoPE's far keys stay un-rotated (slope 0)
-                        kern.rotate(cache.farKeys(), dst, farTable.cos(), farTable.sin(), farTable.offset(pos), d, layout);
+                        kern.rotate(row, 0, farTable.cos(), farTable.sin(), farTable.offset(pos), d, layout);
                     }
+                    store(s, cache, row, 0, cache.farKeys(), dst, hd);
                 }
             }
         }
         cache.setSize(startPos + nTokens);
+    }
+
+    /**
+     * n F32 elements at {@code src} into the cache's {@code dst}, as the cache's type. The binary16
+     * rounding goes through a short[] for the same reason {@link HalfRows} widens into a float[]:
+     * C2 vectorizes the conversion loop into an array ({@code vcvtps2ph}).
+     */
+    private static void store(Scratch s, KvCache cache, MemorySegment src, long srcOff, MemorySegment dst, long dstOff,
+                              int n) {
+        if (cache.type() == KvType.F32) {
+            MemorySegment.copy(src, srcOff, dst, dstOff, 4L * n);
+            return;
+        }
+        short[] h = s.halves;
+        for (int i = 0; i < n; i++) {
+            h[i] = Float.floatToFloat16(src.get(LE.FLOAT, srcOff + 4L * i));
+        }
+        MemorySegment.copy(h, 0, dst, LE.SHORT, dstOff, n);
+        if (!cache.holdsNonFinite()) {
+            for (int i = 0; i < n; i++) {
+                if ((h[i] & 0x7C00) == 0x7C00) {
+                    cache.markNonFinite();
+                    break;
+                }
+            }
+        }
+    }
+
+    /** {@link AttentionKernels#scores} over {@code count} cached key rows of kv head rows from {@code off}. */
+    private static void scores(AttentionKernels kern, Scratch s, KvCache cache, MemorySegment q, MemorySegment keys,
+                               long off, int count, float scale, float[] out, int outOff) {
+        int hd = cache.shape().headDim();
+        if (cache.type() == KvType.F16 && cache.holdsNonFinite()) {
+            s.half.scores(kern, q, 0, keys, off, count, hd, scale, out, outOff);
+        } else if (cache.type() == KvType.F16) {
+            kern.scoresHalf(q, 0, keys, off, cache.positionStride(), count, hd, scale, out, outOff);
+        } else {
+            kern.scores(q, 0, keys, off, cache.positionStride(), count, hd, scale, out, outOff);
+        }
+    }
+
+    /** {@link AttentionKernels#weightedSum} over {@code count} cached value rows from {@code off}. */
+    private static void weightedSum(AttentionKernels kern, Scratch s, KvCache cache, float[] w, int wOff, int wStride,
+                                    int queries, long off, int count, MemorySegment acc, long accOff) {
+        int hd = cache.shape().headDim();
+        long accStride = 4L * hd;
+        if (cache.type() == KvType.F16 && cache.holdsNonFinite()) {
+            s.half.weightedSum(kern, w, wOff, wStride, queries, cache.values(), off, count, acc, accOff, accStride, hd);
+        } else if (cache.type() == KvType.F16) {
+            kern.weightedSumHalf(w, wOff, wStride, queries, cache.values(), off, cache.positionStride(), count, acc,
+                    accOff, accStride, hd);
+        } else {
+            kern.weightedSum(w, wOff, wStride, queries, cache.values(), off, cache.positionStride(), count, acc, accOff,
+                    accStride, hd);
+        }
     }
 
     /** Queries tFrom..tTo−1 (tFrom a multiple of {@link #QUERY_TILE}) of head h. */
@@ -141,11 +212,9 @@ final class AttentionEngine {
         Scratch s = SCRATCH.get().ensure(hd, startPos + nTokens);
         float[] scores = s.scores;
         long headBytes = 4L * hd;
-        long posStride = cache.positionStride();
         double invSqrt = 1.0 / Math.sqrt(hd);
         MemorySegment keys = cache.keys();
         MemorySegment farKeys = cache.farKeys();
-        MemorySegment values = cache.values();
 
         for (int t0 = tFrom; t0 < tTo; t0 += QUERY_TILE) {
             int tn = Math.min(QUERY_TILE, tTo - t0);
@@ -169,11 +238,11 @@ final class AttentionEngine {
                 if (nearFrom > lo) {
                     MemorySegment.copy(q, qOff, s.qFar, 0, headBytes);
                     kern.rotate(s.qFar, 0, farTable.cos(), farTable.sin(), farTable.offset(pos), d, layout);
-                    kern.scores(s.qFar, 0, farKeys, cache.offset(lo, g), posStride, nearFrom - lo, hd, scale,
-                            scores, base + lo);
+                    scores(kern, s, cache, s.qFar, farKeys, cache.offset(lo, g), nearFrom - lo, scale, scores,
+                            base + lo);
                 }
-                kern.scores(s.qNear, 0, keys, cache.offset(nearFrom, g), posStride, pos - nearFrom + 1, hd, scale,
-                        scores, base + nearFrom);
+                scores(kern, s, cache, s.qNear, keys, cache.offset(nearFrom, g), pos - nearFrom + 1, scale, scores,
+                        base + nearFrom);
                 // stable softmax: exponents ≤ 0
                 double sum = kern.softmaxNumerators(scores, base + lo, base + pos + 1);
                 s.inv[u] = (float) (1.0 / sum);
@@ -188,21 +257,21 @@ final class AttentionEngine {
                     if (lo == maxLo) {
                         continue;   // (empty calls made C2's loop predicates trap and recompile)
                     }
-                    kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), posStride,
-                            maxLo - lo, s.acc, u * headBytes, headBytes, hd);
+                    weightedSum(kern, s, cache, scores, u * row + lo - tileLo, row, 1, cache.offset(lo, g), maxLo - lo,
+                            s.acc, u * headBytes);
                 }
-                kern.weightedSum(scores, maxLo - tileLo, row, tn, values, cache.offset(maxLo, g), posStride,
-                        firstPos - maxLo + 1, s.acc, 0, headBytes, hd);
+                weightedSum(kern, s, cache, scores, maxLo - tileLo, row, tn, cache.offset(maxLo, g), firstPos - maxLo + 1,
+                        s.acc, 0);
                 for (int u = 1; u < tn; u++) {          // (firstPos, pos_u]
-                    kern.weightedSum(scores, u * row + firstPos + 1 - tileLo, row, 1, values,
-                            cache.offset(firstPos + 1, g), posStride, u, s.acc, u * headBytes, headBytes, hd);
+                    weightedSum(kern, s, cache, scores, u * row + firstPos + 1 - tileLo, row, 1,
+                            cache.offset(firstPos + 1, g), u, s.acc, u * headBytes);
                 }
             } else {                                      // window narrower than the tile: no shared keys
                 for (int u = 0; u < tn; u++) {
                     int pos = firstPos + u;
                     int lo = local ? Math.max(0, pos - window + 1) : 0;
-                    kern.weightedSum(scores, u * row + lo - tileLo, row, 1, values, cache.offset(lo, g), posStride,
-                            pos - lo + 1, s.acc, u * headBytes, headBytes, hd);
+                    weightedSum(kern, s, cache, scores, u * row + lo - tileLo, row, 1, cache.offset(lo, g), pos - lo + 1,
+                            s.acc, u * headBytes);
                 }
             }
             for (int u = 0; u < tn; u++) {

@@ -47,4 +47,18 @@ interface AttentionKernels {
      */
     void weightedSum(float[] w, int wOff, int wStride, int queries, MemorySegment values, long vOff, long vStride,
                      int count, MemorySegment acc, long accOff, long accStride, int n);
+
+    /**
+     * {@link #scores} with key rows of finite binary16 values (an F16 cache's): bit for bit
+     * {@link #scores} on the rows widened to F32.
+     */
+    void scoresHalf(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride, int count, int n,
+                    float scale, float[] out, int outOff);
+
+    /**
+     * {@link #weightedSum} with value rows of finite binary16 values: bit for bit
+     * {@link #weightedSum} on the rows widened to F32.
+     */
+    void weightedSumHalf(float[] w, int wOff, int wStride, int queries, MemorySegment values, long vOff, long vStride,
+                         int count, MemorySegment acc, long accOff, long accStride, int n);
 }

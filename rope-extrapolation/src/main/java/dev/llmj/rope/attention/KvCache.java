@@ -6,7 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One layer's key/value cache, off-heap in a caller-owned arena: F32 rows [pos][kvHeads·headDim].
+ * One layer's key/value cache, off-heap in a caller-owned arena: rows of {@link KvType} elements
+ * (F32, or F16 rounded once when stored), kv head by kv head (see {@link #offset}).
  *
  * <pre>
  * keys     row p = k_p rotated by position p        (every scheme; YaRN's factor included)
@@ -26,16 +27,19 @@ public final class KvCache {
     private final AttentionShape shape;
     private final ResolvedRope rope;
     private final int capacity;
+    private final KvType type;
     private final MemorySegment keys;
     private final MemorySegment farKeys;
     private final MemorySegment values;
     private int size;
+    private boolean nonFinite;
 
-    private KvCache(AttentionShape shape, ResolvedRope rope, int capacity, Arena arena) {
+    private KvCache(AttentionShape shape, ResolvedRope rope, int capacity, KvType type, Arena arena) {
         this.shape = shape;
         this.rope = rope;
         this.capacity = capacity;
-        long bytes = (long) capacity * shape.kvDim() * Float.BYTES;
+        this.type = type;
+        long bytes = (long) capacity * shape.kvDim() * type.bytes();
         this.keys = arena.allocate(bytes, 64);
         this.values = arena.allocate(bytes, 64);
         this.farKeys = rope.policy() instanceof PositionPolicy.Windowed ? arena.allocate(bytes, 64) : null;
@@ -43,11 +47,12 @@ public final class KvCache {
 
     /**
      * Allocates a cache of {@code capacity} positions (at most {@code rope.length()}, the positions
-     * its table serves) for attention of {@code shape} under {@code rope}.
+     * its table serves) for attention of {@code shape} under {@code rope}, holding {@code type}
+     * elements.
      */
-    public static KvCache allocate(Arena arena, AttentionShape shape, ResolvedRope rope, int capacity) {
-        if (arena == null || shape == null || rope == null) {
-            throw new IllegalArgumentException("arena, shape and rope must not be null");
+    public static KvCache allocate(Arena arena, AttentionShape shape, ResolvedRope rope, int capacity, KvType type) {
+        if (arena == null || shape == null || rope == null || type == null) {
+            throw new IllegalArgumentException("arena, shape, rope and type must not be null");
         }
         if (capacity < 1 || capacity > rope.length()) {
             throw new IllegalArgumentException("capacity must be in 1.." + rope.length()
@@ -57,7 +62,12 @@ public final class KvCache {
             throw new IllegalArgumentException("rotary dims " + rope.geometry().rotaryDims()
                     + " exceed the head dim " + shape.headDim());
         }
-        return new KvCache(shape, rope, capacity, arena);
+        return new KvCache(shape, rope, capacity, type, arena);
+    }
+
+    /** An F32 cache of {@code capacity} positions. */
+    public static KvCache allocate(Arena arena, AttentionShape shape, ResolvedRope rope, int capacity) {
+        return allocate(arena, shape, rope, capacity, KvType.F32);
     }
 
     /** A cache for every position {@code rope} serves (capacity = {@code rope.length()}). */
@@ -71,6 +81,13 @@ public final class KvCache {
 
     public int capacity() { return capacity; }
 
+    public KvType type() { return type; }
+
+    /** Off-heap bytes the cache holds (keys, values and, for the ReRoPE family, far keys). */
+    public long byteSize() {
+        return keys.byteSize() + values.byteSize() + (farKeys == null ? 0 : farKeys.byteSize());
+    }
+
     /** Number of positions filled (0..size−1). */
     public int size() { return size; }
 
@@ -83,6 +100,14 @@ public final class KvCache {
     }
 
     void setSize(int size) { this.size = size; }
+
+    /**
+     * Whether an infinity or NaN was ever stored in this F16 cache. The F16 kernels' fast widening
+     * is exact only for finite values; such a cache is read through exact conversion instead.
+     */
+    boolean holdsNonFinite() { return nonFinite; }
+
+    void markNonFinite() { nonFinite = true; }
 
     MemorySegment keys() { return keys; }
 
@@ -98,11 +123,11 @@ public final class KvCache {
      * hardware prefetcher follows poorly).
      */
     long offset(int pos, int kvHead) {
-        return ((long) kvHead * capacity + pos) * shape.headDim() * Float.BYTES;
+        return ((long) kvHead * capacity + pos) * shape.headDim() * type.bytes();
     }
 
-    /** Bytes from one position to the next within a kv head. */
+    /** Bytes from one position to the next within a kv head (its rows are contiguous). */
     long positionStride() {
-        return (long) shape.headDim() * Float.BYTES;
+        return (long) shape.headDim() * type.bytes();
     }
 }

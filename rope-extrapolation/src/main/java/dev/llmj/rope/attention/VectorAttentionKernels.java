@@ -39,11 +39,11 @@ final class VectorAttentionKernels implements AttentionKernels {
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     // Fold step k (k = 1..log₂L) has shift L >> k; null when the species has fewer levels.
-    private static final VectorMask<Float> MASK1 = upper(LANES / 2), MASK2 = upper(LANES / 4),
+    static final VectorMask<Float> MASK1 = upper(LANES / 2), MASK2 = upper(LANES / 4),
             MASK3 = upper(LANES / 8), MASK4 = upper(LANES / 16);
-    private static final VectorShuffle<Float> SWAP1 = partner(LANES / 2), SWAP2 = partner(LANES / 4),
+    static final VectorShuffle<Float> SWAP1 = partner(LANES / 2), SWAP2 = partner(LANES / 4),
             SWAP3 = partner(LANES / 8), SWAP4 = partner(LANES / 16);
-    private static final VectorShuffle<Float> BIT_REVERSE = VectorShuffle.fromOp(F, VectorAttentionKernels::bitReverse);
+    static final VectorShuffle<Float> BIT_REVERSE = VectorShuffle.fromOp(F, VectorAttentionKernels::bitReverse);
     /** Queries per register tile of {@link #weightedSum}. */
     private static final int QUERY_TILE = 4;
 
@@ -197,7 +197,7 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     /** Per-thread room for the (at most four) folded quads of one block of keys. */
-    private static final ThreadLocal<float[]> QUADS = ThreadLocal.withInitial(() -> new float[4 * LANES]);
+    static final ThreadLocal<float[]> QUADS = ThreadLocal.withInitial(() -> new float[4 * LANES]);
 
     /**
      * Four queries at a time with accumulators in registers: each value row is loaded once for the
@@ -284,6 +284,18 @@ final class VectorAttentionKernels implements AttentionKernels {
                 axpy(w[wOff + t * ws + j], values, vOff + j * vStride, acc, accOff + t * as, n);
             }
         }
+    }
+
+    @Override
+    public void scoresHalf(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride, int count, int n,
+                           float scale, float[] out, int outOff) {
+        VectorHalfAttention.scores(q, qOff, keys, kOff, kStride, count, n, scale, out, outOff);
+    }
+
+    @Override
+    public void weightedSumHalf(float[] w, int wOff, int ws, int queries, MemorySegment values, long vOff,
+                                long vStride, int count, MemorySegment acc, long accOff, long as, int n) {
+        VectorHalfAttention.weightedSum(w, wOff, ws, queries, values, vOff, vStride, count, acc, accOff, as, n);
     }
 
     @Override

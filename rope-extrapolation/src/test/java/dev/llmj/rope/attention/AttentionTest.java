@@ -73,4 +73,82 @@ class AttentionTest {
             assertThrows(IllegalArgumentException.class, () -> new AttentionShape(3, 2, 8));
         }
     }
+
+    /**
+     * A value beyond binary16's range is stored as infinity, as llama.cpp's F16 cache does. The
+     * fast widening would read that as 2^16 (finite), so such a cache must be read exactly: the
+     * output lane that value reaches is +∞, the others stay finite.
+     */
+    @Test
+    void halfCacheHoldingAnInfinityIsReadExactly() {
+        AttentionShape shape = new AttentionShape(2, 1, 32);
+        try (Arena arena = Arena.ofConfined()) {
+            ResolvedRope rope = RopeScheme.parse("rope").resolve(new RopeGeometry(32, 10000, 16, PairLayout.ADJACENT), 4);
+            KvCache cache = KvCache.allocate(arena, shape, rope, 4, KvType.F16);
+            MemorySegment q = filled(arena, 3 * 64, 1), k = filled(arena, 3 * 32, 2), v = filled(arena, 3 * 32, 3);
+            v.set(LE.FLOAT, 4L * 32, 1e6f);    // token 1, lane 0
+            MemorySegment out = arena.allocate(4L * 3 * 64, 64);
+            Attention.forward(rope, cache, q, k, v, 0, 3, out);
+            assertTrue(cache.holdsNonFinite());
+            for (int t = 1; t < 3; t++) {
+                for (int h = 0; h < 2; h++) {
+                    long o = 4L * (t * 64 + h * 32);
+                    assertEquals(Float.POSITIVE_INFINITY, out.get(LE.FLOAT, o), "token " + t + " head " + h);
+                    assertTrue(Float.isFinite(out.get(LE.FLOAT, o + 4)), "token " + t + " head " + h + " lane 1");
+                }
+            }
+        }
+    }
+
+    /**
+     * On finite values the exact path (blocks widened by {@link Float#float16ToFloat}) and the F16
+     * kernels' in-register widening produce the same floats and run the same fma sequences: equal
+     * bit for bit, in prefill and decode. 300 positions cross the 128-row blocks of head dim 32;
+     * head dims 32 and 24 take the folded and the key-by-key score paths at 512 bits.
+     */
+    @Test
+    void exactHalfPathEqualsTheF16Kernels() {
+        for (int hd : new int[] {32, 24}) {
+            AttentionShape shape = new AttentionShape(4, 2, hd);
+            int n = 300;
+            try (Arena arena = Arena.ofConfined()) {
+                ResolvedRope rope = RopeScheme.parse("rope").resolve(new RopeGeometry(hd, 10000, 64, PairLayout.HALVES), n);
+                MemorySegment q = filled(arena, n * 4 * hd, 1), k = filled(arena, n * 2 * hd, 2);
+                MemorySegment v = filled(arena, n * 2 * hd, 3);
+                float[][] outs = new float[4][];
+                for (int run = 0; run < 4; run++) {
+                    KvCache cache = KvCache.allocate(arena, shape, rope, n, KvType.F16);
+                    if (run % 2 == 1) {
+                        cache.markNonFinite();
+                    }
+                    MemorySegment out = arena.allocate(4L * n * 4 * hd, 64);
+                    if (run < 2) {
+                        Attention.forward(rope, cache, q, k, v, 0, n, out);
+                    } else {
+                        long qb = 4L * 4 * hd, kb = 4L * 2 * hd;
+                        for (int t = 0; t < n; t++) {
+                            Attention.forward(rope, cache, q.asSlice(t * qb, qb), k.asSlice(t * kb, kb),
+                                    v.asSlice(t * kb, kb), t, 1, out.asSlice(t * qb, qb));
+                        }
+                    }
+                    outs[run] = out.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                }
+                for (int run = 1; run < 4; run++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(outs[0], outs[run], "head dim " + hd + " run " + run);
+                }
+            }
+        }
+    }
+
+    @Test
+    void cacheTypesParseAndSizeTheCache() {
+        assertEquals(KvType.F16, KvType.parse(" F16"));
+        String m = assertThrows(IllegalArgumentException.class, () -> KvType.parse("q8_0")).getMessage();
+        assertTrue(m.contains("'q8_0'") && m.contains("f32 or f16"), m);
+        try (Arena arena = Arena.ofConfined()) {
+            ResolvedRope rope = RopeScheme.parse("rope").resolve(GEOMETRY, 8);
+            assertEquals(2L * 8 * 16 * 4, KvCache.allocate(arena, SHAPE, rope, 8, KvType.F32).byteSize());
+            assertEquals(2L * 8 * 16 * 2, KvCache.allocate(arena, SHAPE, rope, 8, KvType.F16).byteSize());
+        }
+    }
 }
