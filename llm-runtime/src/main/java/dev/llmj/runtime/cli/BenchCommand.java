@@ -24,13 +24,23 @@ import picocli.CommandLine.Option;
 /**
  * {@code llm bench}: prefill and decode throughput, measured as llama-bench does: prefill = one
  * batch of {@code --prompt-tokens} random tokens in a fresh context; decode = {@code --gen-tokens}
- * tokens evaluated one at a time from an empty context. Medians over repeats, after warm-up runs.
+ * tokens evaluated one at a time from an empty context. With {@code --depth D} (llama-bench's
+ * {@code -d}) both start after D random tokens already in the context, evaluated untimed: decode
+ * at depth is what long-context generation costs, where attention reads D cached positions per
+ * token. Medians over repeats, after warm-up runs.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Measure prefill and decode tokens/s (JSON on stdout, progress on stderr).")
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    CacheTypeOption cacheType;
+
+    @Option(names = "--depth", defaultValue = "0", paramLabel = "D",
+            description = "tokens already in the context when prefill and decode are timed (default: ${DEFAULT-VALUE})")
+    int depth;
 
     @Option(names = "--prompt-tokens", defaultValue = "128", description = "prefill batch (default: ${DEFAULT-VALUE})")
     int promptTokens;
@@ -54,9 +64,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (promptTokens < 1 || genTokens < 1 || repeats < 1 || warmup < 0 || batch < 0) {
+        if (promptTokens < 1 || genTokens < 1 || repeats < 1 || warmup < 0 || batch < 0 || depth < 0) {
             throw new IllegalArgumentException(
-                    "--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --warmup and --batch ≥ 0");
+                    "--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --warmup, --batch and --depth ≥ 0");
         }
         LiveHeap liveHeap = LiveHeap.track();
         long loadStart = System.nanoTime();
@@ -64,8 +74,10 @@ final class BenchCommand implements Callable<Integer> {
             // mapping, validation and the interleaved copies (the JIT is cold: a first load in the process)
             double loadMs = (System.nanoTime() - loadStart) / 1e6;
             int vocab = model.config().vocabSize();
-            int ctx = Math.max(promptTokens, genTokens);
+            int ctx = depth + Math.max(promptTokens, genTokens);
             int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, vocab).toArray();
+            int[] context = new SplittableRandom(7).ints(depth, 3, vocab).toArray();
+            long kvBytes = 0;
             double[] prefill = new double[repeats];
             double[] decode = new double[repeats];
             for (int run = -warmup; run < repeats; run++) {
@@ -73,11 +85,15 @@ final class BenchCommand implements Callable<Integer> {
                         run < 0 ? run + warmup + 1 : run + 1, run < 0 ? warmup : repeats);
                 double p;
                 double d;
-                try (Session s = model.newSession(ctx, modelOptions.scheme(model))) {
+                try (Session s = model.newSession(ctx, modelOptions.scheme(model), cacheType.kvType())) {
+                    kvBytes = s.kvCacheBytes();
+                    if (depth > 0) {
+                        s.append(context);
+                    }
                     long t0 = System.nanoTime();
                     s.append(prompt);
                     p = promptTokens / ((System.nanoTime() - t0) / 1e9);
-                    s.rewind(0);
+                    s.rewind(depth);
                     int token = model.tokenizer().bos() >= 0 ? model.tokenizer().bos() : prompt[0];
                     long t1 = System.nanoTime();
                     for (int i = 0; i < genTokens; i++) {
@@ -113,6 +129,9 @@ final class BenchCommand implements Callable<Integer> {
             o.put("load_ms", loadMs);
             o.put("released_source_mib", model.releasedSourceBytes() / (1024.0 * 1024.0));
             o.put("threads", model.kernels().executor().threads());
+            o.put("cache_type", cacheType.kvType().toString());
+            o.put("kv_cache_mib", kvBytes / (1024.0 * 1024.0));
+            o.put("depth", depth);
             o.put("prompt_tokens", promptTokens);
             o.put("gen_tokens", genTokens);
             o.put("repeats", repeats);
@@ -145,7 +164,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Session> sessions = new ArrayList<>();
         try (BatchDecoder decoder = new BatchDecoder(model, b)) {
             for (int i = 0; i < b; i++) {
-                sessions.add(model.newSession(genTokens, modelOptions.scheme(model)));
+                sessions.add(model.newSession(genTokens, modelOptions.scheme(model), cacheType.kvType()));
             }
             int[] ids = new int[b];
             for (int i = 0; i < b; i++) {

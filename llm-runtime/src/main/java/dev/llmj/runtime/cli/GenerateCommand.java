@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
         description = "Generate text from a prompt (streams to stdout; statistics on stderr).")
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
+    CacheTypeOption cacheType;
+
+    @Mixin
     ModelOptions modelOptions;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "the prompt text")
@@ -78,7 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("the prompt (" + promptIds.length + " tokens) and --max-tokens "
                         + maxTokens + " do not fit in a context of " + context + " tokens; raise --ctx or lower --max-tokens");
             }
-            try (Session session = model.newSession(context, modelOptions.scheme(model))) {
+            try (Session session = model.newSession(context, modelOptions.scheme(model), cacheType.kvType())) {
                 if (!json) {
                     out.print(prompt);
                     out.flush();
@@ -112,6 +115,7 @@ final class GenerateCommand implements Callable<Integer> {
         o.put("stop_reason", r.stopReason().name().toLowerCase());
         o.put("seed", seed);
         o.put("rope", session.scheme().toString());
+        o.put("cache_type", session.kvType().toString());
         o.put("prompt_tokens_per_second", r.promptTokensPerSecond());
         o.put("generated_tokens_per_second", r.generatedTokensPerSecond());
         return mapper.writeValueAsString(o);

@@ -33,6 +33,9 @@ final class PerplexityCommand implements Callable<Integer> {
     @Mixin
     TokenInputOptions input;
 
+    @Mixin
+    CacheTypeOption cacheType;
+
     @Option(names = "--ctx", required = true, paramLabel = "N", description = "window length in tokens (≥ 2)")
     int ctx;
 
@@ -66,7 +69,8 @@ final class PerplexityCommand implements Callable<Integer> {
             int windows = maxWindows == null ? available : Math.min(available, maxWindows);
             WindowMetrics metrics = new WindowMetrics(ctx, model.config().ropeTrainingLength());
             ProgressLine progress = new ProgressLine(cmd.getErr());
-            try (WindowScorer scorer = new WindowScorer(model, scheme, ctx)) {
+            try (WindowScorer scorer = new WindowScorer(model, scheme, ctx, model.config().ropeTrainingLength(),
+                    cacheType.kvType())) {
                 for (int w = 0; w < windows; w++) {
                     metrics.add(scorer.score(stream.ids(), w * ctx));
                     double rate = (double) (w + 1) * ctx / progress.elapsedSeconds();
@@ -121,6 +125,7 @@ final class PerplexityCommand implements Callable<Integer> {
         o.put("model", model.source().toString());
         o.put("input", stream.source());
         o.put("rope", scheme.toString());
+        o.put("cache_type", cacheType.kvType().toString());
         o.put("ctx", ctx);
         o.put("windows", windows);
         o.put("tokens_total", stream.size());

@@ -37,6 +37,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "seconds a request waits for a session before HTTP 503 (default: ${DEFAULT-VALUE})")
     int queueTimeout;
 
+    @Mixin
+    CacheTypeOption cacheType;
+
     @Option(names = "--ctx", description = "context length per session in tokens (default: the model's training length)")
     Integer ctx;
 
@@ -52,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerOptions options;
         try {
             options = new ServerOptions(host, port, maxSessions, maxQueue, Duration.ofSeconds(queueTimeout), ctx, null,
-                    defaultMaxTokens);
+                    defaultMaxTokens, cacheType.kvType());
         } catch (IllegalArgumentException e) { // name the flag, not the record field
             throw new IllegalArgumentException(e.getMessage().replace("max sessions", "--max-sessions")
                     .replace("max queued", "--max-queue").replace("context length", "--ctx")

@@ -1,6 +1,7 @@
 package dev.llmj.runtime.eval;
 
 import dev.llmj.rope.RopeScheme;
+import dev.llmj.rope.attention.KvType;
 import dev.llmj.runtime.model.Model;
 import dev.llmj.runtime.model.Session;
 import java.lang.foreign.MemorySegment;
@@ -30,12 +31,17 @@ public final class WindowScorer implements AutoCloseable {
      * @throws IllegalArgumentException when {@code length} < 2 (nothing to predict) or L < 1
      */
     public WindowScorer(Model model, RopeScheme scheme, int length, int trainingLength) {
+        this(model, scheme, length, trainingLength, KvType.F32);
+    }
+
+    /** As above, with a KV cache of {@code kvType} elements. */
+    public WindowScorer(Model model, RopeScheme scheme, int length, int trainingLength, KvType kvType) {
         if (length < 2) {
             throw new IllegalArgumentException("window length must be ≥ 2 tokens (one prediction), got " + length);
         }
         this.length = length;
         this.vocab = model.config().vocabSize();
-        this.session = model.newSession(length, scheme, trainingLength);
+        this.session = model.newSession(length, scheme, trainingLength, kvType);
     }
 
     /** The window length n. */

@@ -2,6 +2,7 @@ package dev.llmj.runtime.model;
 
 import dev.llmj.kernels.Kernels;
 import dev.llmj.rope.RopeScheme;
+import dev.llmj.rope.attention.KvType;
 import dev.llmj.runtime.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -114,7 +115,12 @@ public final class Model implements AutoCloseable {
 
     /** A new session applying {@code scheme} with a context of {@code contextLength} tokens. */
     public Session newSession(int contextLength, RopeScheme scheme) {
-        return new Session(this, contextLength, scheme, config.ropeTrainingLength());
+        return newSession(contextLength, scheme, KvType.F32);
+    }
+
+    /** A new session applying {@code scheme}, with a KV cache of {@code kvType} elements. */
+    public Session newSession(int contextLength, RopeScheme scheme, KvType kvType) {
+        return new Session(this, contextLength, scheme, config.ropeTrainingLength(), kvType);
     }
 
     /**
@@ -123,7 +129,12 @@ public final class Model implements AutoCloseable {
      * dynamic NTK's base, YaRN's ramp, Llama 3's wavelengths, the +logn scale).
      */
     public Session newSession(int contextLength, RopeScheme scheme, int ropeTrainingLength) {
-        return new Session(this, contextLength, scheme, ropeTrainingLength);
+        return newSession(contextLength, scheme, ropeTrainingLength, KvType.F32);
+    }
+
+    /** As above, with a KV cache of {@code kvType} elements. */
+    public Session newSession(int contextLength, RopeScheme scheme, int ropeTrainingLength, KvType kvType) {
+        return new Session(this, contextLength, scheme, ropeTrainingLength, kvType);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.llmj.rope.RopeGeometry;
 import dev.llmj.rope.RopeScheme;
 import dev.llmj.rope.attention.AttentionShape;
 import dev.llmj.rope.attention.KvCache;
+import dev.llmj.rope.attention.KvType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,12 +29,13 @@ public final class Session implements AutoCloseable {
     private final int capacity;
     private final ResolvedRope rope;
     private final KvCache[] caches;
+    private final KvType kvType;
     private final ForwardPass pass;
     private final int[] tokens;
     private final float[] lastLogits;
     private int length;
 
-    Session(Model model, int capacity, RopeScheme scheme, int ropeTrainingLength) {
+    Session(Model model, int capacity, RopeScheme scheme, int ropeTrainingLength, KvType kvType) {
         ModelConfig c = model.config();
         if (capacity < 1) {
             throw new IllegalArgumentException("context length must be ≥ 1, got " + capacity);
@@ -43,6 +45,7 @@ public final class Session implements AutoCloseable {
         }
         this.model = model;
         this.capacity = capacity;
+        this.kvType = kvType;
         RopeGeometry geometry = new RopeGeometry(c.ropeDims(), c.ropeBase(), ropeTrainingLength, c.pairLayout());
         this.rope = scheme.resolve(geometry, capacity);
         this.arena = Arena.ofShared();
@@ -50,7 +53,7 @@ public final class Session implements AutoCloseable {
             AttentionShape shape = new AttentionShape(c.nHeads(), c.nKvHeads(), c.headDim());
             this.caches = new KvCache[c.nLayers()];
             for (int l = 0; l < caches.length; l++) {
-                caches[l] = KvCache.allocate(arena, shape, rope, capacity);
+                caches[l] = KvCache.allocate(arena, shape, rope, capacity, kvType);
             }
             this.pass = new ForwardPass(model, arena, Math.min(MAX_BATCH, capacity));
         } catch (RuntimeException | Error e) {
@@ -71,6 +74,20 @@ public final class Session implements AutoCloseable {
 
     public int capacity() {
         return capacity;
+    }
+
+    /** The KV cache's element type. */
+    public KvType kvType() {
+        return kvType;
+    }
+
+    /** Off-heap bytes of the KV cache, all layers. */
+    public long kvCacheBytes() {
+        long bytes = 0;
+        for (KvCache cache : caches) {
+            bytes += cache.byteSize();
+        }
+        return bytes;
     }
 
     /** Number of tokens evaluated so far (the next token's position). */

@@ -192,7 +192,7 @@ public final class LlmServer implements AutoCloseable {
 
     /** A new session counted in {@link #activeSessions()} until closed through {@link #closeSession}. */
     Session openSession() {
-        Session s = model.newSession(contextLength, rope);
+        Session s = model.newSession(contextLength, rope, options.kvType());
         activeSessions.incrementAndGet();
         return s;
     }

@@ -55,11 +55,14 @@ class GenerateCommandTest {
         CliRunner.Result rope = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "x", "--rope", "warp:factor=2");
         assertEquals(1, rope.exitCode());
         assertTrue(rope.err().contains("warp"), rope.err());
+        CliRunner.Result cache = CliRunner.run("generate", "--model", EMBEDDED, "--prompt", "x", "--cache-type", "q4_0");
+        assertEquals(1, cache.exitCode());
+        assertTrue(cache.err().contains("unknown KV cache type 'q4_0'"), cache.err());
         CliRunner.Result noModel = CliRunner.run("generate", "--model", "/nonexistent/m.gguf", "--prompt", "x");
         assertTrue(noModel.err().startsWith("llm generate: no such file"), noModel.err());
         assertEquals(2, CliRunner.run("generate", "--model", EMBEDDED).exitCode(), "missing --prompt is a usage error");
         assertEquals(2, CliRunner.run("generate", "--prompt", "x", "--max-tokens", "lots").exitCode());
-        for (CliRunner.Result r : new CliRunner.Result[] {ctx, temp, topP, rope, noModel}) {
+        for (CliRunner.Result r : new CliRunner.Result[] {ctx, temp, topP, rope, cache, noModel}) {
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
     }
@@ -88,6 +91,23 @@ class GenerateCommandTest {
         // what stays alive after collections: positive and never more than the pools' peaks
         double live = o.get("peak_live_heap_mib").asDouble();
         assertTrue(live > 0 && live <= o.get("peak_heap_mib").asDouble() + 1e-9, "live heap " + live);
+        assertEquals("f32", o.get("cache_type").asText());
+        assertEquals(0, o.get("depth").asInt());
+    }
+
+    /** --depth fills the context first; an F16 cache is half an F32 one's size. */
+    @Test
+    void benchAtDepthWithAnF16Cache() throws Exception {
+        String[] args = {"bench", "--model", EMBEDDED, "--prompt-tokens", "8", "--gen-tokens", "4", "--repeats", "1",
+                "--warmup", "0", "--threads", "1", "--depth", "100", "--cache-type", "f16"};
+        CliRunner.Result r = CliRunner.run(args);
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertEquals("f16", o.get("cache_type").asText());
+        assertEquals(100, o.get("depth").asInt());
+        // 6 layers × (keys + values) × 108 positions (depth + prompt) × 64 kv dims × 2 bytes
+        assertEquals(6 * 2 * 108 * 64 * 2 / (1024.0 * 1024.0), o.get("kv_cache_mib").asDouble(), 1e-9);
+        assertTrue(o.get("decode_tokens_per_second").asDouble() > 0);
     }
 
     @Test
