@@ -162,7 +162,7 @@ final class AttentionEngine {
         }
     }
 
-    /** {@link AttentionKernels#scores} over {@code count} cached key rows of kv head rows from {@code off}. */
+    /** {@link AttentionKernels#scores} over {@code count} cached key rows from byte {@code off} of {@code keys}. */
     private static void scores(AttentionKernels kern, Scratch s, KvCache cache, MemorySegment q, MemorySegment keys,
                                long off, int count, float scale, float[] out, int outOff) {
         int hd = cache.shape().headDim();
@@ -175,7 +175,7 @@ final class AttentionEngine {
         }
     }
 
-    /** {@link AttentionKernels#weightedSum} over {@code count} cached value rows from {@code off}. */
+    /** {@link AttentionKernels#weightedSum} over {@code count} cached value rows from byte {@code off}. */
     private static void weightedSum(AttentionKernels kern, Scratch s, KvCache cache, float[] w, int wOff, int wStride,
                                     int queries, long off, int count, MemorySegment acc, long accOff) {
         int hd = cache.shape().headDim();

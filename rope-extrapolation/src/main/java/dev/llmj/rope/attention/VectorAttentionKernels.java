@@ -280,8 +280,40 @@ final class VectorAttentionKernels implements AttentionKernels {
             }
         }
         for (; t < queries; t++) {
+            oneQuery(w, wOff + t * ws, values, vOff, vStride, count, acc, accOff + t * as, n);
+        }
+    }
+
+    /**
+     * One query (decode): four vectors of the accumulator stay in registers while every value row
+     * streams past once, instead of {@link #axpy}'s load and store of the accumulator per row.
+     * Per lane the same fma chain in the same order as {@link #axpy}, so the same bits.
+     */
+    private void oneQuery(float[] w, int wOff, MemorySegment values, long vOff, long vStride, int count,
+                          MemorySegment acc, long accOff, int n) {
+        int c = 0;
+        for (; c + 4 * LANES <= n; c += 4 * LANES) {
+            long a = accOff + 4L * c;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, acc, a, ORDER);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, acc, a + 4L * LANES, ORDER);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, acc, a + 8L * LANES, ORDER);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, acc, a + 12L * LANES, ORDER);
+            long v = vOff + 4L * c;
+            for (int j = 0; j < count; j++, v += vStride) {
+                FloatVector p = FloatVector.broadcast(F, w[wOff + j]);
+                x0 = FloatVector.fromMemorySegment(F, values, v, ORDER).fma(p, x0);
+                x1 = FloatVector.fromMemorySegment(F, values, v + 4L * LANES, ORDER).fma(p, x1);
+                x2 = FloatVector.fromMemorySegment(F, values, v + 8L * LANES, ORDER).fma(p, x2);
+                x3 = FloatVector.fromMemorySegment(F, values, v + 12L * LANES, ORDER).fma(p, x3);
+            }
+            x0.intoMemorySegment(acc, a, ORDER);
+            x1.intoMemorySegment(acc, a + 4L * LANES, ORDER);
+            x2.intoMemorySegment(acc, a + 8L * LANES, ORDER);
+            x3.intoMemorySegment(acc, a + 12L * LANES, ORDER);
+        }
+        if (c < n) {    // the last < 4 vectors and the scalar lanes, row by row
             for (int j = 0; j < count; j++) {
-                axpy(w[wOff + t * ws + j], values, vOff + j * vStride, acc, accOff + t * as, n);
+                axpy(w[wOff + j], values, vOff + j * vStride + 4L * c, acc, accOff + 4L * c, n - c);
             }
         }
     }

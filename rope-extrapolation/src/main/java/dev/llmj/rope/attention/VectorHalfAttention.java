@@ -170,7 +170,8 @@ final class VectorHalfAttention {
 
     /**
      * {@link VectorAttentionKernels#weightedSum} with binary16 values: four queries share each
-     * widened value vector; left-over queries (decode's one) go through {@link #axpy}.
+     * widened value vector, two vectors wide (8 fma chains) and then one; left-over queries
+     * (decode's one) go through {@link #axpy}.
      */
     static void weightedSum(float[] w, int wOff, int ws, int queries, MemorySegment values, long vOff, long vStride,
                             int count, MemorySegment acc, long accOff, long as, int n) {
@@ -179,6 +180,44 @@ final class VectorHalfAttention {
             int w0 = wOff + t * ws;
             long at = accOff + t * as;
             int c = 0;
+            for (; c + 2 * LANES <= n; c += 2 * LANES) {
+                long a0 = at + 4L * c, a1 = a0 + 4L * LANES;
+                FloatVector x00 = FloatVector.fromMemorySegment(F, acc, a0, ORDER);
+                FloatVector x01 = FloatVector.fromMemorySegment(F, acc, a1, ORDER);
+                FloatVector x10 = FloatVector.fromMemorySegment(F, acc, a0 + as, ORDER);
+                FloatVector x11 = FloatVector.fromMemorySegment(F, acc, a1 + as, ORDER);
+                FloatVector x20 = FloatVector.fromMemorySegment(F, acc, a0 + 2 * as, ORDER);
+                FloatVector x21 = FloatVector.fromMemorySegment(F, acc, a1 + 2 * as, ORDER);
+                FloatVector x30 = FloatVector.fromMemorySegment(F, acc, a0 + 3 * as, ORDER);
+                FloatVector x31 = FloatVector.fromMemorySegment(F, acc, a1 + 3 * as, ORDER);
+                long v = vOff + 2L * c;
+                for (int j = 0; j < count; j++, v += vStride) {
+                    IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, values, v, ORDER).castShape(I, 0);
+                    IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, values, v + 2L * LANES, ORDER).castShape(I, 0);
+                    FloatVector v0 = ((FloatVector) h0.lanewise(LSHL, 13).and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats()).mul(REBIAS);
+                    FloatVector v1 = ((FloatVector) h1.lanewise(LSHL, 13).and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats()).mul(REBIAS);
+                    FloatVector p0 = FloatVector.broadcast(F, w[w0 + j]);
+                    FloatVector p1 = FloatVector.broadcast(F, w[w0 + ws + j]);
+                    FloatVector p2 = FloatVector.broadcast(F, w[w0 + 2 * ws + j]);
+                    FloatVector p3 = FloatVector.broadcast(F, w[w0 + 3 * ws + j]);
+                    x00 = v0.fma(p0, x00);
+                    x01 = v1.fma(p0, x01);
+                    x10 = v0.fma(p1, x10);
+                    x11 = v1.fma(p1, x11);
+                    x20 = v0.fma(p2, x20);
+                    x21 = v1.fma(p2, x21);
+                    x30 = v0.fma(p3, x30);
+                    x31 = v1.fma(p3, x31);
+                }
+                x00.intoMemorySegment(acc, a0, ORDER);
+                x01.intoMemorySegment(acc, a1, ORDER);
+                x10.intoMemorySegment(acc, a0 + as, ORDER);
+                x11.intoMemorySegment(acc, a1 + as, ORDER);
+                x20.intoMemorySegment(acc, a0 + 2 * as, ORDER);
+                x21.intoMemorySegment(acc, a1 + 2 * as, ORDER);
+                x30.intoMemorySegment(acc, a0 + 3 * as, ORDER);
+                x31.intoMemorySegment(acc, a1 + 3 * as, ORDER);
+            }
             for (; c + LANES <= n; c += LANES) {
                 long a0 = at + 4L * c;
                 FloatVector x0 = FloatVector.fromMemorySegment(F, acc, a0, ORDER);
@@ -211,8 +250,44 @@ final class VectorHalfAttention {
             }
         }
         for (; t < queries; t++) {
+            oneQuery(w, wOff + t * ws, values, vOff, vStride, count, acc, accOff + t * as, n);
+        }
+    }
+
+    /**
+     * One query (decode): four vectors of the accumulator stay in registers while every value row
+     * streams past once, instead of {@link #axpy}'s load and store of the accumulator per row.
+     * Per lane the same fma chain in the same order as {@link #axpy}, so the same bits.
+     */
+    private static void oneQuery(float[] w, int wOff, MemorySegment values, long vOff, long vStride, int count,
+                                 MemorySegment acc, long accOff, int n) {
+        int c = 0;
+        for (; c + 4 * LANES <= n; c += 4 * LANES) {
+            long a = accOff + 4L * c;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, acc, a, ORDER);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, acc, a + 4L * LANES, ORDER);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, acc, a + 8L * LANES, ORDER);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, acc, a + 12L * LANES, ORDER);
+            long v = vOff + 2L * c;
+            for (int j = 0; j < count; j++, v += vStride) {
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, values, v, ORDER).castShape(I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, values, v + 2L * LANES, ORDER).castShape(I, 0);
+                IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, values, v + 4L * LANES, ORDER).castShape(I, 0);
+                IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, values, v + 6L * LANES, ORDER).castShape(I, 0);
+                FloatVector p = FloatVector.broadcast(F, w[wOff + j]);
+                x0 = ((FloatVector) h0.lanewise(LSHL, 13).and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats()).mul(REBIAS).fma(p, x0);
+                x1 = ((FloatVector) h1.lanewise(LSHL, 13).and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats()).mul(REBIAS).fma(p, x1);
+                x2 = ((FloatVector) h2.lanewise(LSHL, 13).and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats()).mul(REBIAS).fma(p, x2);
+                x3 = ((FloatVector) h3.lanewise(LSHL, 13).and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats()).mul(REBIAS).fma(p, x3);
+            }
+            x0.intoMemorySegment(acc, a, ORDER);
+            x1.intoMemorySegment(acc, a + 4L * LANES, ORDER);
+            x2.intoMemorySegment(acc, a + 8L * LANES, ORDER);
+            x3.intoMemorySegment(acc, a + 12L * LANES, ORDER);
+        }
+        if (c < n) {    // the last < 4 vectors and the scalar lanes, row by row
             for (int j = 0; j < count; j++) {
-                axpy(w[wOff + t * ws + j], values, vOff + j * vStride, acc, accOff + t * as, n);
+                axpy(w[wOff + j], values, vOff + j * vStride + 2L * c, acc, accOff + 4L * c, n - c);
             }
         }
     }
