@@ -278,6 +278,7 @@ public final class LlmServer implements AutoCloseable {
         h.put("queued", limiter.queued());
         h.put("max_queued", limiter.maxQueued());
         h.put("context_length", contextLength);
+        h.put("cache_type", options.kvType().toString());
         h.put("chat_template", chatTemplate.style().name().toLowerCase());
         return h;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.llmj.kernels.Kernels;
+import dev.llmj.rope.attention.KvType;
 import dev.llmj.runtime.generate.BatchTokenListener;
 import dev.llmj.runtime.generate.GenerationOptions;
 import dev.llmj.runtime.generate.GenerationResult;
@@ -19,6 +20,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Batched decoding gives every sequence exactly what it gets alone: the same greedy tokens and the
@@ -99,9 +101,13 @@ class BatchDecodingTest {
         }
     }
 
-    /** Logits themselves, not only their argmax: a batched step equals each session's own append. */
-    @Test
-    void batchedLogitsEqualSingleLogitsBitForBit() throws IOException {
+    /**
+     * Logits themselves, not only their argmax: a batched step equals each session's own append,
+     * with either KV cache type.
+     */
+    @ParameterizedTest
+    @EnumSource(KvType.class)
+    void batchedLogitsEqualSingleLogitsBitForBit(KvType type) throws IOException {
         try (Model m = Model.load(SharedAssets.require("models/tinyshakespeare/model.bin"));
              BatchDecoder d = new BatchDecoder(m, 5)) {
             List<int[]> ps = prompts(m, 5);
@@ -109,8 +115,8 @@ class BatchDecodingTest {
             List<Session> single = new ArrayList<>();
             try {
                 for (int i = 0; i < 5; i++) {
-                    batch.add(m.newSession(64));
-                    single.add(m.newSession(64));
+                    batch.add(m.newSession(64, m.config().ropeScheme(), type));
+                    single.add(m.newSession(64, m.config().ropeScheme(), type));
                     batch.get(i).append(ps.get(i));
                     single.get(i).append(ps.get(i));
                 }

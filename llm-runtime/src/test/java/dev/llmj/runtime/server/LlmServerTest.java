@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmj.rope.attention.KvType;
 import dev.llmj.runtime.generate.GenerationOptions;
 import dev.llmj.runtime.generate.GenerationResult;
 import dev.llmj.runtime.generate.Generator;
@@ -56,6 +57,24 @@ class LlmServerTest {
 
     static GenerationResult directGreedy(String prompt, int maxTokens) {
         return direct(model, model.tokenizer().encode(prompt, true), GenerationOptions.greedy(maxTokens));
+    }
+
+    /** An F16-cache server says so on /health and generates what an F16 session generates. */
+    @Test
+    void anF16CacheServerReportsItAndMatchesAnF16Session() throws Exception {
+        try (LlmServer f16 = LlmServer.start(model, ServerOptions.defaults().withPort(0).withKvType(KvType.F16))) {
+            TestClient c = new TestClient(f16.port());
+            assertEquals("f16", json(c.get("/health")).get("cache_type").asText());
+            assertEquals("f32", json(client.get("/health")).get("cache_type").asText());
+            HttpResponse<String> r = c.post("/v1/completions", "{\"prompt\": \"JULIET:\", \"temperature\": 0, \"max_tokens\": 24}");
+            assertEquals(200, r.statusCode(), r.body());
+            String expected;
+            try (Session s = model.newSession(model.config().contextLength(), model.config().ropeScheme(), KvType.F16)) {
+                expected = Generator.generate(s, model.tokenizer().encode("JULIET:", true), GenerationOptions.greedy(24),
+                        TokenListener.NONE).text();
+            }
+            assertEquals(expected, json(r).get("choices").get(0).get("text").asText());
+        }
     }
 
     @Test
