@@ -21,11 +21,7 @@ final class HalfCacheReference {
     static double[] forward(ResolvedRope rope, AttentionShape shape, float[] q, float[] k, float[] v, int n) {
         int hd = shape.headDim();
         PositionPolicy policy = rope.policy();
-        int window = switch (policy) {
-            case PositionPolicy.Windowed w -> w.window();
-            case PositionPolicy.LocalWindow l -> l.window();
-            case PositionPolicy.Absolute a -> Integer.MAX_VALUE;
-        };
+        int window = policy.window();
         boolean far = policy instanceof PositionPolicy.Windowed;
         boolean rotateFarKeys = policy instanceof PositionPolicy.Windowed w && w.slope() != 0.0;
         double[] out = new double[n * shape.queryDim()];

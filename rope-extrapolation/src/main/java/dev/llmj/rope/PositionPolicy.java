@@ -21,6 +21,14 @@ public sealed interface PositionPolicy {
         return true;
     }
 
+    /**
+     * The distance w where the rule changes (ReRoPE's near window, local attention's span);
+     * {@link Integer#MAX_VALUE} for {@link Absolute}, which has none.
+     */
+    default int window() {
+        return Integer.MAX_VALUE;
+    }
+
     record Absolute() implements PositionPolicy {
         public double effectiveDistance(int distance) { return distance; }
     }

@@ -202,11 +202,7 @@ final class AttentionEngine {
         int d = table.rotaryDims();
         PairLayout layout = table.layout();
         PositionPolicy policy = rope.policy();
-        int window = switch (policy) {
-            case PositionPolicy.Windowed w -> w.window();
-            case PositionPolicy.LocalWindow l -> l.window();
-            case PositionPolicy.Absolute a -> Integer.MAX_VALUE;
-        };
+        int window = policy.window();
         boolean local = policy instanceof PositionPolicy.LocalWindow;
         boolean far = policy instanceof PositionPolicy.Windowed;
         Scratch s = SCRATCH.get().ensure(hd, startPos + nTokens);
