@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * bit. One instance per thread.
  */
 final class HalfRows {
-    /** F32 elements per block: 16 KiB, a third of this machine's 48 KiB L1D. */
+    /** F32 elements per block: 16 KiB, half of this machine's 32 KiB L1D per core. */
     static final int BLOCK_FLOATS = 4096;
 
     private float[] wide = new float[0];
