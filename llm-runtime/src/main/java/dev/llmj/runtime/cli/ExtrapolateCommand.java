@@ -36,6 +36,9 @@ final class ExtrapolateCommand implements Callable<Integer> {
     @Mixin
     TokenInputOptions input;
 
+    @Mixin
+    CacheTypeOption cacheType;
+
     @Option(names = "--train-len", required = true, paramLabel = "L",
             description = "training length L: the L of every scheme formula (default factor n/L, dynamic NTK, YaRN, "
                     + "Llama 3, +logn; replaces the model's own), and loss_last covers each window's last L predictions")
@@ -93,6 +96,7 @@ final class ExtrapolateCommand implements Callable<Integer> {
             Files.createDirectories(out);
             ProgressLine progress = new ProgressLine(cmd.getErr());
             List<Extrapolation.Result> results = Extrapolation.run(model, stream.ids(), list, lengths, trainLength, s,
+                    cacheType.kvType(),
                     (scheme, n, done, total, tokensDone, tokensTotal) -> {
                         double elapsed = progress.elapsedSeconds();
                         String line = String.format(Locale.ROOT, "extrapolate %s %-24s n=%-5d windows %d/%d  %.0f tok/s  ETA %s",

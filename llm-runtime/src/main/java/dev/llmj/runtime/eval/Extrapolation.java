@@ -1,6 +1,7 @@
 package dev.llmj.runtime.eval;
 
 import dev.llmj.rope.RopeScheme;
+import dev.llmj.rope.attention.KvType;
 import dev.llmj.runtime.model.Model;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,9 +63,15 @@ public final class Extrapolation {
         }
     }
 
-    /** Runs every (scheme, length) in that order: schemes outer, lengths inner. */
+    /** Runs every (scheme, length) in that order: schemes outer, lengths inner; an F32 KV cache. */
     public static List<Result> run(Model model, int[] stream, List<RopeScheme> schemes, List<Integer> lengths,
                                    int trainingLength, int span, Progress progress) {
+        return run(model, stream, schemes, lengths, trainingLength, span, KvType.F32, progress);
+    }
+
+    /** As above, with a KV cache of {@code kvType} elements. */
+    public static List<Result> run(Model model, int[] stream, List<RopeScheme> schemes, List<Integer> lengths,
+                                   int trainingLength, int span, KvType kvType, Progress progress) {
         validate(stream.length, lengths, trainingLength, span);
         long tokensTotal = (long) schemes.size() * lengths.size() * span;
         long tokensDone = 0;
@@ -73,7 +80,7 @@ public final class Extrapolation {
             for (int n : lengths) {
                 int windows = span / n;
                 WindowMetrics metrics = new WindowMetrics(n, trainingLength);
-                try (WindowScorer scorer = new WindowScorer(model, scheme, n, trainingLength)) {
+                try (WindowScorer scorer = new WindowScorer(model, scheme, n, trainingLength, kvType)) {
                     for (int w = 0; w < windows; w++) {
                         metrics.add(scorer.score(stream, w * n));
                         tokensDone += n;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmj.rope.RopeScheme;
+import dev.llmj.rope.attention.KvType;
 import dev.llmj.runtime.eval.TokenStream;
 import dev.llmj.runtime.eval.WindowMetrics;
 import dev.llmj.runtime.eval.WindowScorer;
@@ -69,6 +70,33 @@ class ExtrapolateCommandTest {
         assertTrue(svg.startsWith("<svg") && svg.strip().endsWith("</svg>"), svg);
         assertEquals(3, svg.split("<polyline").length - 1, "one line per scheme");
         assertTrue(svg.contains(">leaky-rerope:w=16,k=4<") && svg.contains("log₂"), svg);
+    }
+
+    /** --cache-type f16 scores every window with an F16 cache: the losses of a direct F16 scorer. */
+    @Test
+    void anF16CacheRunScoresAsAnF16WindowScorer() throws IOException {
+        Path model = SharedAssets.require("models/tinyshakespeare/model.bin");
+        Path ids = SharedAssets.require("data/tinyshakespeare-val.ids");
+        Path out = tmp.resolve("lab16");
+        CliRunner.Result r = CliRunner.run("extrapolate", "--model", model.toString(), "--tokens", ids.toString(),
+                "--train-len", "32", "--lengths", "64", "--span", "128", "--schemes", "rope", "--cache-type", "f16",
+                "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String line = Files.readAllLines(out.resolve("results.csv")).get(1);
+        String[] numbers = line.split(",");
+        int[] stream = TokenStream.fromIds(ids, 512).ids();
+        WindowMetrics direct = new WindowMetrics(64, 32);
+        try (Model m = Model.load(model);
+             WindowScorer s = new WindowScorer(m, RopeScheme.parse("rope"), 64, 32, KvType.F16)) {
+            for (int w = 0; w < 2; w++) {
+                direct.add(s.score(stream, w * 64));
+            }
+        }
+        assertEquals(direct.loss(), Double.parseDouble(numbers[3]), PerplexityCommandTest.SAME_COMPUTATION, line);
+        CliRunner.Result bad = CliRunner.run("extrapolate", "--model", model.toString(), "--tokens", ids.toString(),
+                "--train-len", "32", "--lengths", "64", "--schemes", "rope", "--cache-type", "f8", "--out", out.toString());
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("unknown KV cache type 'f8'"), bad.err());
     }
 
     @Test
