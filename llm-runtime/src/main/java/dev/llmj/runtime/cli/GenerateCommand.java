@@ -97,10 +97,10 @@ final class GenerateCommand implements Callable<Integer> {
                     out.println();
                 }
                 System.err.printf("llm generate: seed %d; prompt %d tokens at %.1f tok/s; generated %d tokens at %.1f tok/s"
-                                + " (%s, %s, %d threads, rope %s)%n",
+                                + " (%s, %s, %d threads, rope %s, %s cache)%n",
                         s, promptIds.length, r.promptTokensPerSecond(), r.generatedIds().length,
                         r.generatedTokensPerSecond(), r.stopReason().name().toLowerCase(), model.kernels().name(),
-                        model.kernels().executor().threads(), session.scheme());
+                        model.kernels().executor().threads(), session.scheme(), session.kvType());
             }
         }
         return 0;
