@@ -50,7 +50,6 @@ final class AttentionEngine {
         final float[] inv = new float[QUERY_TILE];
         final HalfRows half = new HalfRows();
         MemorySegment row = qNear;      // one head's key, rotated before it is stored
-        short[] halves = new short[0];  // one head's row narrowed to binary16
 
         Scratch ensure(int headDim, int maxKeys) {
             if (qNear.byteSize() < 4L * headDim) {
@@ -61,7 +60,6 @@ final class AttentionEngine {
             }
             if (row.byteSize() < 4L * headDim) {
                 row = Arena.ofAuto().allocate(4L * headDim, 64);
-                halves = new short[headDim];
             }
             if (scores.length < QUERY_TILE * maxKeys) {
                 scores = new float[Math.max(QUERY_TILE * maxKeys, scores.length * 2)];
@@ -122,14 +120,14 @@ final class AttentionEngine {
                 long dst = cache.offset(pos, g);
                 MemorySegment.copy(k, src, row, 0, headBytes);
                 kern.rotate(row, 0, table.cos(), table.sin(), table.offset(pos), d, layout);
-                store(s, cache, row, 0, cache.keys(), dst, hd);
-                store(s, cache, v, src, cache.values(), dst, hd);
+                store(cache, row, 0, cache.keys(), dst, hd);
+                store(cache, v, src, cache.values(), dst, hd);
                 if (cache.farKeys() != null) {
                     MemorySegment.copy(k, src, row, 0, headBytes);
                     if (rotateFar) {    // ReRoPE's far keys stay un-rotated (slope 0)
                         kern.rotate(row, 0, farTable.cos(), farTable.sin(), farTable.offset(pos), d, layout);
                     }
-                    store(s, cache, row, 0, cache.farKeys(), dst, hd);
+                    store(cache, row, 0, cache.farKeys(), dst, hd);
                 }
             }
         }
@@ -137,28 +135,24 @@ final class AttentionEngine {
     }
 
     /**
-     * n F32 elements at {@code src} into the cache's {@code dst}, as the cache's type. The binary16
-     * rounding goes through a short[] for the same reason {@link HalfRows} widens into a float[]:
-     * C2 vectorizes the conversion loop into an array ({@code vcvtps2ph}).
+     * n F32 elements at {@code src} into the cache's {@code dst}, as the cache's type; an F16
+     * cache is marked when a value becomes infinite or NaN (exponent field all ones). C2 compiles
+     * the conversion to one masked {@code vcvtps2ph} per element, not a vector loop (seen in the
+     * disassembly); a token brings a few hundred elements per layer.
      */
-    private static void store(Scratch s, KvCache cache, MemorySegment src, long srcOff, MemorySegment dst, long dstOff,
-                              int n) {
+    private static void store(KvCache cache, MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int n) {
         if (cache.type() == KvType.F32) {
             MemorySegment.copy(src, srcOff, dst, dstOff, 4L * n);
             return;
         }
-        short[] h = s.halves;
+        boolean nonFinite = false;
         for (int i = 0; i < n; i++) {
-            h[i] = Float.floatToFloat16(src.get(LE.FLOAT, srcOff + 4L * i));
+            short h = Float.floatToFloat16(src.get(LE.FLOAT, srcOff + 4L * i));
+            dst.set(LE.SHORT, dstOff + 2L * i, h);
+            nonFinite |= (h & 0x7C00) == 0x7C00;
         }
-        MemorySegment.copy(h, 0, dst, LE.SHORT, dstOff, n);
-        if (!cache.holdsNonFinite()) {
-            for (int i = 0; i < n; i++) {
-                if ((h[i] & 0x7C00) == 0x7C00) {
-                    cache.markNonFinite();
-                    break;
-                }
-            }
+        if (nonFinite) {
+            cache.markNonFinite();
         }
     }
 
