@@ -29,14 +29,20 @@ import net.jqwik.api.constraints.IntRange;
  * and magnitudes up to 1e6, at unaligned offsets, with outputs at unaligned offsets too.
  */
 class InterleavedQ4_0Properties {
+    /**
+     * Blocks that make a row group's tiles long enough to be read two groups at a time (the
+     * kernel's {@code PAIR_MIN_BYTES}, 24 KiB: 43 blocks of 576 bytes); shorter ones are read one
+     * group at a time.
+     */
+    static final int WIDE_BLOCKS = 42;
 
     @Property(tries = 150)
     void everyResultIsTheScalarDotQ4_0OfItsSourceRowBitForBit(@ForAll @IntRange(min = 1, max = 100) int rows,
             @ForAll @IntRange(min = 1, max = 8) int blocks, @ForAll @IntRange(min = 1, max = 9) int b,
             @ForAll @IntRange(max = 17) int wOff, @ForAll @IntRange(max = 3) int xPad, @ForAll @IntRange(max = 3) int yPad,
-            @ForAll long seed) {
+            @ForAll boolean wide, @ForAll long seed) {
         Random r = new Random(seed);
-        int cols = 32 * blocks;
+        int cols = 32 * (wide ? WIDE_BLOCKS + blocks : blocks);
         try (Arena arena = Arena.ofShared()) {
             Tensor w = TestData.shifted(arena, randomQ4_0(arena, r, rows, cols), wOff);
             float[] x = TestData.quantizableVectors(r, b, cols);
@@ -44,7 +50,7 @@ class InterleavedQ4_0Properties {
             MemorySegment xs = TestData.f32(arena, x, xOff);
             MemorySegment spec = arena.allocate(4L * b * rows, 64);
             Kernels.scalar().gemvBatch(w, xs, xOff, b, spec, 0);
-            for (Kernels k : TestData.implementations()) {
+            for (Kernels k : TestData.implementationsWithOneThread()) {
                 InterleavedQ4_0 iw = InterleavedQ4_0.of(w, arena, k.executor());
                 long yOff = 4L * yPad;
                 MemorySegment ys = arena.allocate(yOff + 4L * b * rows, 64);
@@ -64,12 +70,13 @@ class InterleavedQ4_0Properties {
     /** A group runs all its weights' rows as one job; each output is exactly the single call's. */
     @Property(tries = 60)
     void aGroupGivesEachWeightItsSingleResult(@ForAll @IntRange(min = 1, max = 3) int count,
-            @ForAll @IntRange(min = 1, max = 4) int blocks, @ForAll @IntRange(min = 1, max = 4) int b, @ForAll long seed) {
+            @ForAll @IntRange(min = 1, max = 4) int blocks, @ForAll @IntRange(min = 1, max = 4) int b,
+            @ForAll boolean wide, @ForAll long seed) {
         Random r = new Random(seed);
-        int cols = 32 * blocks;
+        int cols = 32 * (wide ? WIDE_BLOCKS + blocks : blocks);
         try (Arena arena = Arena.ofShared()) {
             MemorySegment xs = TestData.f32(arena, TestData.quantizableFloats(r, b * cols), 0);
-            for (Kernels k : TestData.implementations()) {
+            for (Kernels k : TestData.implementationsWithOneThread()) {
                 InterleavedQ4_0[] ws = new InterleavedQ4_0[count];
                 MemorySegment[] ys = new MemorySegment[count];
                 for (int i = 0; i < count; i++) {

@@ -42,7 +42,7 @@ class InterleavedQ4_KProperties {
             MemorySegment xs = TestData.f32(arena, x, xOff);
             long stride = 34L * cols / 32;
             MemorySegment xq = TestData.q8_0Vectors(arena, xs, xOff, b, cols);
-            for (Kernels k : TestData.implementations()) {
+            for (Kernels k : TestData.implementationsWithOneThread()) {
                 InterleavedQ4_K iw = InterleavedQ4_K.of(w, arena, k.executor());
                 MemorySegment ys = arena.allocate(4L * b * rows, 64);
                 k.gemvBatch(iw, xs, xOff, b, ys, 0);

@@ -43,7 +43,7 @@ class InterleavedQ6_KProperties {
             long xOff = 4L * xPad;
             MemorySegment xs = TestData.f32(arena, x, xOff);
             MemorySegment xq = TestData.q8_0Vectors(arena, xs, xOff, b, cols);
-            for (Kernels k : TestData.implementations()) {
+            for (Kernels k : TestData.implementationsWithOneThread()) {
                 InterleavedQ6_K iw = InterleavedQ6_K.of(w, arena, k.executor());
                 MemorySegment ys = arena.allocate(4L * b * rows + 4, 64);
                 k.gemvBatch(iw, xs, xOff, b, ys, 4);

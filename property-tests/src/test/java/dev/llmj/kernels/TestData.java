@@ -19,6 +19,19 @@ final class TestData {
     /** Unit roundoff of float. */
     static final double EPS = 0x1p-24;
 
+    /**
+     * {@link #implementations()} plus the vector kernels on one thread. The interleaved kernels
+     * pair row groups within each thread's range of them, and on the default (two-thread)
+     * executor a small matrix gives every range one group, so only one thread walks pairs.
+     */
+    static Kernels[] implementationsWithOneThread() {
+        Kernels[] both = implementations();
+        if (both.length == 1) {
+            return both;
+        }
+        return new Kernels[] {both[0], both[1], both[1].withExecutor(KernelExecutor.singleThread())};
+    }
+
     /** Both implementations; the vector one exists because surefire starts the JVM with the module. */
     static Kernels[] implementations() {
         return Kernels.vectorModulePresent() ? new Kernels[] {Kernels.scalar(), Kernels.vector()}

@@ -106,8 +106,8 @@ final class InterleavedQ4_KGemv {
                 odd = ((FloatVector) mxOdd.convert(VectorOperators.I2F, 0)).fma(mOdd.mul(dxb).neg(), odd);
             }
         }
-        even.intoArray(out, InterleavedQ4_K.TILE_ROWS);
-        odd.intoArray(out, InterleavedQ4_K.TILE_ROWS + IL);
+        even.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
+        odd.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
         InterleavedQ4_0Gemv.toRowOrder(out, o);
     }
 }

@@ -89,8 +89,8 @@ final class InterleavedQ6_KGemv {
                 odd = ((FloatVector) sumOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
             }
         }
-        even.intoArray(out, InterleavedQ6_K.TILE_ROWS);
-        odd.intoArray(out, InterleavedQ6_K.TILE_ROWS + IL);
+        even.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
+        odd.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
         InterleavedQ4_0Gemv.toRowOrder(out, o);
     }
 }
