@@ -19,24 +19,24 @@ import net.jqwik.api.constraints.IntRange;
  * k of the same values in the same order, so a slip in the panel layout, the even/odd lane order,
  * the nibble sign extension, the scale widening or the k-blocking shows as a changed bit.
  *
- * <p>Q4_0, Q4_K and Q6_K weights of random bytes and random finite scales of every kind (normal,
+ * <p>Q4_0, Q8_0, Q4_K and Q6_K weights of random bytes and random finite scales of every kind (normal,
  * subnormal, zero, negative, 65504), at unaligned offsets; rows 1..100 (partial tiles, several
  * tasks and threads), M 1..40 (the micro-kernels' 6- and 4-token tiles and their tails), K up to
- * 320 (Q4_0) or 768 (K-quants), or past one K block (2112, 2304); A of mixed magnitudes with
+ * 320 (Q4_0, Q8_0) or 768 (K-quants), or past one K block (2112, 2304); A of mixed magnitudes with
  * occasional infinities and NaNs, at unaligned offsets, C at unaligned offsets.
  */
 class InterleavedGemmProperties {
 
     @Property(tries = 150)
-    void gemmOnTheCopyIsGemmOnTheSourceBitForBit(@ForAll @IntRange(max = 2) int typeIndex,
+    void gemmOnTheCopyIsGemmOnTheSourceBitForBit(@ForAll @IntRange(max = 3) int typeIndex,
             @ForAll @IntRange(min = 1, max = 100) int rows, @ForAll @IntRange(min = 1, max = 10) int blocks,
             @ForAll boolean pastKBlock, @ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(max = 17) int wOff,
             @ForAll @IntRange(max = 3) int aPad, @ForAll @IntRange(max = 3) int cPad, @ForAll long seed) {
         Random r = new Random(seed);
         DType t = TYPES[typeIndex];
         boolean wide = pastKBlock && rows <= 40;
-        // Q4_0 blocks are 32 columns, the K-quants' super-blocks 256 (at most 3, or 9 past one K block)
-        int cols = t == DType.Q4_0 ? 32 * (wide ? blocks + 64 : blocks) : 256 * (wide ? 9 : 1 + blocks % 3);
+        // Q4_0 and Q8_0 blocks are 32 columns, the K-quants' super-blocks 256 (at most 3, or 9 past one K block)
+        int cols = t == DType.Q4_0 || t == DType.Q8_0 ? 32 * (wide ? blocks + 64 : blocks) : 256 * (wide ? 9 : 1 + blocks % 3);
         try (Arena arena = Arena.ofShared()) {
             Tensor w = TestData.shifted(arena, randomWeights(arena, r, t, rows, cols), wOff);
             long aOff = 4L * aPad;
@@ -63,13 +63,14 @@ class InterleavedGemmProperties {
         }
     }
 
-    private static final DType[] TYPES = {DType.Q4_0, DType.Q4_K, DType.Q6_K};
+    private static final DType[] TYPES = {DType.Q4_0, DType.Q4_K, DType.Q6_K, DType.Q8_0};
 
     /** Random weights with scales of every finite kind (the interleaved kernels' properties' generators). */
     private static Tensor randomWeights(Arena arena, Random r, DType t, int rows, int cols) {
         return switch (t) {
             case Q4_0 -> InterleavedQ4_0Properties.randomQ4_0(arena, r, rows, cols);
             case Q4_K -> InterleavedQ4_KProperties.randomQ4_K(arena, r, rows, cols);
+            case Q8_0 -> InterleavedQ8_0Properties.randomQ8_0(arena, r, rows, cols);
             default -> InterleavedQ6_KProperties.randomQ6_K(arena, r, rows, cols);
         };
     }
@@ -79,6 +80,7 @@ class InterleavedGemmProperties {
             case Q4_0 -> InterleavedQ4_0.of(w, arena, ex);
             case Q4_K -> InterleavedQ4_K.of(w, arena, ex);
             case Q6_K -> InterleavedQ6_K.of(w, arena, ex);
+            case Q8_0 -> InterleavedQ8_0.of(w, arena, ex);
             default -> throw new IllegalArgumentException(w.dtype().toString());
         };
     }

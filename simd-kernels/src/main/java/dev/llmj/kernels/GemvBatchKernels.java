@@ -67,6 +67,25 @@ public interface GemvBatchKernels {
     }
 
     /**
+     * ys[v] = w · xs[v] for Q8_0 weights re-laid as {@link InterleavedQ8_0}, each vector quantized
+     * to Q8_0 as {@link #gemvBatch} quantizes it: every result is {@link DotKernels#dotQ8_0} of the
+     * source row and the quantized vector as the scalar kernels compute it, bit for bit, whatever b.
+     * {@code dev.llmj.kernels.scalar.ScalarInterleavedQ8_0} is the specification.
+     */
+    void gemvBatch(InterleavedQ8_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
+
+    /**
+     * {@link #gemvBatch(InterleavedQ8_0, MemorySegment, long, int, MemorySegment, long)} of the same
+     * vectors against several interleaved weights of one width, into {@code ys[i]} from byte 0, each
+     * result exactly what the single call gives. This default runs them one by one.
+     */
+    default void gemvBatchGroup(InterleavedQ8_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        for (int i = 0; i < ws.length; i++) {
+            gemvBatch(ws[i], xs, xOff, b, ys[i], 0);
+        }
+    }
+
+    /**
      * ys[v] = w · xs[v] for Q6_K weights re-laid as {@link InterleavedQ6_K}, each vector quantized
      * to Q8_0: Q6_K values times Q8_0 activations with exact integer sums per 32-column block
      * (each of its two sub-block sums times its scale), blocks combined by one fma chain with the

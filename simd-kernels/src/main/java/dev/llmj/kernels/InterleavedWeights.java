@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * decoding runs on, and that prefill's GEMM can read too, so that the source's pages are not
  * needed once the copy is made.
  */
-public sealed interface InterleavedWeights permits InterleavedQ4_0, InterleavedQ4_K, InterleavedQ6_K {
+public sealed interface InterleavedWeights permits InterleavedQ4_0, InterleavedQ8_0, InterleavedQ4_K, InterleavedQ6_K {
     /** The matrix this copy was made from (same values, its own layout). */
     Tensor source();
 

@@ -306,6 +306,32 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         batch.gemvBatchGroup(ws, xs, xOff, b, ys);
     }
 
+    /**
+     * b GEMVs against interleaved Q8_0 weights with Q8_0 activations, each bit-identical to the
+     * scalar {@code dotQ8_0} of its source row (see {@link GemvBatchKernels#gemvBatch(InterleavedQ8_0,
+     * MemorySegment, long, int, MemorySegment, long)}).
+     */
+    @Override
+    public void gemvBatch(InterleavedQ8_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        Objects.requireNonNull(w, "w");
+        checkBatch(b, w.rows(), w.cols(), xs, xOff, ys, yOff);
+        batch.gemvBatch(w, xs, xOff, b, ys, yOff);
+    }
+
+    /** {@link #gemvBatch(InterleavedQ8_0, MemorySegment, long, int, MemorySegment, long)} against weights of one width, into {@code ys[i]}. */
+    @Override
+    public void gemvBatchGroup(InterleavedQ8_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        if (b < 1) {
+            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
+        }
+        Tensor[] sources = new Tensor[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            sources[i] = Objects.requireNonNull(ws[i], "ws[" + i + "]").source();
+        }
+        checkGroup(sources, "xs", xs, xOff, b, "ys", ys);
+        batch.gemvBatchGroup(ws, xs, xOff, b, ys);
+    }
+
     /** b ≥ 1 vectors of {@code cols} floats in xs and room for b of {@code rows} in ys. */
     private static void checkBatch(int b, int rows, int cols, MemorySegment xs, long xOff, MemorySegment ys, long yOff) {
         if (b < 1) {

@@ -120,7 +120,7 @@ class SteadyStateAllocationTest {
     }
 
     /**
-     * The interleaved Q4_0, Q4_K and Q6_K kernels (16-bit lanes, full-width short vectors) allocate only their
+     * The interleaved Q4_0, Q8_0, Q4_K and Q6_K kernels (16-bit lanes, full-width short vectors) allocate only their
      * per-call bookkeeping (the range task, two small arrays), not boxed vectors: a boxed chunk
      * step costs several vectors per 4 columns, here 2 row groups × 16 blocks × 8 chunks, tens of
      * KB per call. This kernel's full-width shorts ({@link VectorWidths#S}) are the second short
@@ -155,6 +155,23 @@ class SteadyStateAllocationTest {
                 SteadyAllocation.assertUnder("interleaved Q4_K b=" + b, 2L * 1024 * SteadyAllocation.CALLS,
                         () -> k.gemvBatch(i4k, xs, 0, b, ys, 0));
             }
+            Tensor q8 = Tensor.wrap(arena.allocate(DType.Q8_0.byteSize(cols) * rows, 64), 0, DType.Q8_0, rows, cols);
+            InterleavedQ8_0 i8 = InterleavedQ8_0.of(q8, arena, KernelExecutor.singleThread());
+            for (int b : new int[] {1, 4}) {
+                SteadyAllocation.assertUnder("interleaved Q8_0 b=" + b, 2L * 1024 * SteadyAllocation.CALLS,
+                        () -> k.gemvBatch(i8, xs, 0, b, ys, 0));
+            }
+            // 1536 columns: row groups long enough to be read two at a time (the paired kernels)
+            int wide = 1536;
+            MemorySegment wx = arena.allocate(4L * wide, 64);
+            Tensor q4w = Tensor.wrap(arena.allocate(DType.Q4_0.byteSize(wide) * rows, 64), 0, DType.Q4_0, rows, wide);
+            InterleavedQ4_0 i4w = InterleavedQ4_0.of(q4w, arena, KernelExecutor.singleThread());
+            SteadyAllocation.assertUnder("interleaved Q4_0 paired", 2L * 1024 * SteadyAllocation.CALLS,
+                    () -> k.gemvBatch(i4w, wx, 0, 1, ys, 0));
+            Tensor q8w = Tensor.wrap(arena.allocate(DType.Q8_0.byteSize(wide) * rows, 64), 0, DType.Q8_0, rows, wide);
+            InterleavedQ8_0 i8w = InterleavedQ8_0.of(q8w, arena, KernelExecutor.singleThread());
+            SteadyAllocation.assertUnder("interleaved Q8_0 paired", 2L * 1024 * SteadyAllocation.CALLS,
+                    () -> k.gemvBatch(i8w, wx, 0, 1, ys, 0));
             SteadyAllocation.assertUnder("gemv F16 after", 4L * 1024 * SteadyAllocation.CALLS, () -> k.gemv(half, xs, 0, ys, 0));
             SteadyAllocation.assertUnder("gemvBatchF32 F16 b=4 after", 4L * 1024 * SteadyAllocation.CALLS,
                     () -> k.gemvBatchF32(half, xs, 0, 4, ys, 0));

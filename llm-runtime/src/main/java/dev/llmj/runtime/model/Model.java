@@ -50,7 +50,7 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * {@link #load(Path, Path, Kernels)}, choosing whether Q4_0, Q4_K and Q6_K matrices run on
+     * {@link #load(Path, Path, Kernels)}, choosing whether Q4_0, Q8_0, Q4_K and Q6_K matrices run on
      * interleaved copies (decoding with Q8_0 activations, prefill's GEMM with F32 ones; see
      * {@link Projections}); the public loaders follow {@code -Dllmj.interleaved} (default true).
      */
@@ -86,7 +86,7 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * How many weight matrices run on interleaved copies (Q4_0, Q4_K and Q6_K, unless
+     * How many weight matrices run on interleaved copies (Q4_0, Q8_0, Q4_K and Q6_K, unless
      * {@code -Dllmj.interleaved=false}): decoding's 16-bit kernels and prefill's GEMM read the
      * copies; the others run the float kernels on the file's layout.
      */
@@ -103,7 +103,7 @@ public final class Model implements AutoCloseable {
         return projections.releasedBytes();
     }
 
-    /** The projections (interleaved Q4_0/Q4_K/Q6_K copies), owned with the weights. */
+    /** The projections (interleaved Q4_0/Q8_0/Q4_K/Q6_K copies), owned with the weights. */
     Projections projections() {
         return projections;
     }

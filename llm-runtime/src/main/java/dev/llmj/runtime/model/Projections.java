@@ -3,6 +3,7 @@ package dev.llmj.runtime.model;
 import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
+import dev.llmj.kernels.InterleavedQ8_0;
 import dev.llmj.kernels.InterleavedWeights;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Kernels;
@@ -18,11 +19,12 @@ import java.util.Map;
  * GEMVs of decoding (one row per sequence) and the GEMMs of prefill.
  *
  * <ul>
- *   <li>Q4_0, Q4_K and Q6_K matrices are copied once, at load, into {@link InterleavedQ4_0} /
- *       {@link InterleavedQ4_K} / {@link InterleavedQ6_K} tiles, and decoding runs them on the
- *       16-bit integer kernels with Q8_0 activations: llama.cpp's arithmetic for Q4_0 (its
- *       {@code ggml_vec_dot_q4_0_q8_0}: exact integer block sums, activations rounded to 8 bits
- *       per 32-element block, ≈ 1/254 of the block's largest value), and for the K-quants the
+ *   <li>Q4_0, Q8_0, Q4_K and Q6_K matrices are copied once, at load, into {@link InterleavedQ4_0} /
+ *       {@link InterleavedQ8_0} / {@link InterleavedQ4_K} / {@link InterleavedQ6_K} tiles, and
+ *       decoding runs them on the 16-bit integer kernels with Q8_0 activations: llama.cpp's
+ *       arithmetic for Q4_0 and Q8_0 (its {@code ggml_vec_dot_q4_0_q8_0} and {@code _q8_0_q8_0}:
+ *       exact integer block sums, activations rounded to 8 bits per 32-element block, ≈ 1/254 of
+ *       the block's largest value), and for the K-quants the
  *       same with a finer activation scale than their Q8_K (per 32 elements, not 256). 1.7–2.5×
  *       faster per weight than the float kernels (JMH, 48 MiB GEMV).</li>
  *   <li>Prefill's GEMM keeps F32 activations for every dtype. Where the kernels can read a copy
@@ -32,7 +34,7 @@ import java.util.Map;
  *       (1b Q4_0 with {@code -Xmx64m}: peak RSS 1275 → 720 MiB). Anything that still reads the source (the token
  *       embedding, when the classifier shares it) pages it back in from the file.</li>
  *   <li>Every other matrix (and these when {@code -Dllmj.interleaved=false}, or one whose
- *       scales are not all finite) runs the float kernels ({@link Kernels#gemvBatchF32},
+ *       scales are not all finite, or a Q8_0 one holding −128) runs the float kernels ({@link Kernels#gemvBatchF32},
  *       {@link Kernels#gemm}).</li>
  * </ul>
  *
@@ -61,8 +63,8 @@ final class Projections {
     }
 
     /**
-     * The projections of w; with {@code interleave}, interleaved copies of its Q4_0, Q4_K and
-     * Q6_K matrices, allocated in {@code arena} (the model's).
+     * The projections of w; with {@code interleave}, interleaved copies of its Q4_0, Q8_0, Q4_K
+     * and Q6_K matrices, allocated in {@code arena} (the model's).
      */
     static Projections of(ModelWeights w, Kernels k, Arena arena, boolean interleave) {
         Map<Tensor, InterleavedWeights> copies = new IdentityHashMap<>();
@@ -88,12 +90,14 @@ final class Projections {
         try {
             copy = switch (t.dtype()) {
                 case Q4_0 -> InterleavedQ4_0.of(t, arena, ex);
+                case Q8_0 -> InterleavedQ8_0.of(t, arena, ex);
                 case Q4_K -> InterleavedQ4_K.of(t, arena, ex);
                 case Q6_K -> InterleavedQ6_K.of(t, arena, ex);
                 default -> null;
             };
-        } catch (IllegalArgumentException nonFiniteScale) {
-            // stays on the float kernel, which carries infinities and NaNs through as the codec decodes them
+        } catch (IllegalArgumentException notInterleavable) {
+            // a non-finite scale, or a Q8_0 −128: stays on the float kernel, which carries
+            // infinities and NaNs through as the codec decodes them
             return 0;
         }
         if (copy == null) {
@@ -118,6 +122,7 @@ final class Projections {
     void project(Tensor w, MemorySegment in, int b, MemorySegment out) {
         switch (interleaved.get(w)) {
             case InterleavedQ4_0 q4 -> k.gemvBatch(q4, in, 0, b, out, 0);
+            case InterleavedQ8_0 q8 -> k.gemvBatch(q8, in, 0, b, out, 0);
             case InterleavedQ4_K q4k -> k.gemvBatch(q4k, in, 0, b, out, 0);
             case InterleavedQ6_K q6 -> k.gemvBatch(q6, in, 0, b, out, 0);
             case null -> k.gemvBatchF32(w, in, 0, b, out, 0);
@@ -126,25 +131,32 @@ final class Projections {
 
     /**
      * {@link #project} of one input against weights of one width (q, k, v; gate, up): one job when
-     * they all run on one kernel that takes groups (interleaved Q4_0, or none interleaved), else
+     * they all run on one kernel that takes groups (interleaved Q4_0 or Q8_0, or none interleaved), else
      * one call per weight (the K-quants, and a Q4_K_M layer's Q6_K {@code attn_v} beside Q4_K q and k).
      */
     void projectGroup(Tensor[] ws, MemorySegment in, int b, MemorySegment[] outs) {
         InterleavedQ4_0[] q4 = new InterleavedQ4_0[ws.length];
+        InterleavedQ8_0[] q8 = new InterleavedQ8_0[ws.length];
         int plain = 0;
         int q4Count = 0;
+        int q8Count = 0;
         for (int i = 0; i < ws.length; i++) {
             InterleavedWeights r = interleaved.get(ws[i]);
             plain += r == null ? 1 : 0;
             if (r instanceof InterleavedQ4_0 x) {
                 q4[i] = x;
                 q4Count++;
+            } else if (r instanceof InterleavedQ8_0 x) {
+                q8[i] = x;
+                q8Count++;
             }
         }
         if (plain == ws.length) {
             k.gemvBatchF32Group(ws, in, 0, b, outs);
         } else if (q4Count == ws.length) {
             k.gemvBatchGroup(q4, in, 0, b, outs);
+        } else if (q8Count == ws.length) {
+            k.gemvBatchGroup(q8, in, 0, b, outs);
         } else {
             for (int i = 0; i < ws.length; i++) {
                 project(ws[i], in, b, outs[i]);

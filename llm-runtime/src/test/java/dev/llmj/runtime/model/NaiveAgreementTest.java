@@ -37,7 +37,7 @@ class NaiveAgreementTest {
     /**
      * max over positions and tokens of |ours − naive|, the largest |naive logit| and at how many
      * positions the argmax agrees. {@code decode}: tokens go in one at a time (GEMV path, and the naive side
-     * rounds activations for Q4_0/Q4_K/Q6_K matrices as the runtime does when {@code q8ForInterleaved}), else as
+     * rounds activations for Q4_0/Q8_0/Q4_K/Q6_K matrices as the runtime does when {@code q8ForInterleaved}), else as
      * one prefill batch (GEMM path).
      */
     private static double[] compare(Model m, int[] tokens, boolean decode, boolean q8ForInterleaved) {
@@ -110,7 +110,7 @@ class NaiveAgreementTest {
     /**
      * Decode (the batched GEMV with one vector) dequantizes weight blocks and keeps activations in
      * F32, like prefill, so the same float32-rounding bound applies: 1e-5 of the largest logit.
-     * Interleaved copies turned off here (Q4_0, Q4_K and Q6_K on the float kernels); see the next test.
+     * Interleaved copies turned off here (Q4_0, Q8_0, Q4_K and Q6_K on the float kernels); see the next test.
      */
     @ParameterizedTest
     @ValueSource(strings = {"kq-f32", "kq-Q8_0", "kq-Q4_0", "kq-Q6_K", "kq-Q4_K_M"})
@@ -124,7 +124,7 @@ class NaiveAgreementTest {
     }
 
     /**
-     * Q4_0, Q4_K and Q6_K decode on the interleaved kernels round each activation block to Q8_0 first,
+     * Q4_0, Q8_0, Q4_K and Q6_K decode on the interleaved kernels round each activation block to Q8_0 first,
      * and the naive side rounds its own (float64) activations the same way. The two agree to float
      * rounding until an activation lands within their float error of a rounding boundary; then
      * they may round it to neighbouring steps (a jump of max|block| / 127 in one value), and since
@@ -135,7 +135,7 @@ class NaiveAgreementTest {
      * for bit against the scalar specifications.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"kq-Q4_0", "kq-Q6_K", "kq-Q4_K_M"})
+    @ValueSource(strings = {"kq-Q4_0", "kq-Q8_0", "kq-Q6_K", "kq-Q4_K_M"})
     void interleavedDecodeWithQ8ActivationsAgreesWithTheNaiveReferenceRoundingAlike(String name) throws IOException {
         Path file = SharedAssets.require("reference/quants/" + name + ".gguf");
         try (Model m = Model.load(file, null, Kernels.get(), true)) {
@@ -147,12 +147,12 @@ class NaiveAgreementTest {
     }
 
     /**
-     * Prefill reads the interleaved copies where the kernels can (Q4_0), so the sources' pages can
+     * Prefill reads the interleaved copies, so the sources' pages can
      * go; each GEMM element is the same fma chain of the same values, so a prompt's logits are the
      * same bits with the copies as without them.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"kq-Q4_0", "kq-Q4_K_M"})
+    @ValueSource(strings = {"kq-Q4_0", "kq-Q8_0", "kq-Q4_K_M"})
     void prefillOnTheInterleavedCopiesGivesTheSourcesBits(String name) throws IOException {
         Path file = SharedAssets.require("reference/quants/" + name + ".gguf");
         try (Model on = Model.load(file, null, Kernels.get(), true); Model off = Model.load(file, null, Kernels.get(), false)) {

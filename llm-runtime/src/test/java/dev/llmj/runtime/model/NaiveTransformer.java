@@ -14,7 +14,7 @@ import java.util.Set;
  * code with the runtime beyond reading weights, so agreement checks the runtime's arithmetic.
  * Plain RoPE only.
  *
- * <p>With {@code q8ActivationsForInterleaved}, products with Q4_0, Q4_K and Q6_K matrices first round the activations
+ * <p>With {@code q8ActivationsForInterleaved}, products with Q4_0, Q8_0, Q4_K and Q6_K matrices first round the activations
  * as llama.cpp's {@code quantize_row_q8_0} does (per 32-element block: d = max|x| / 127 stored as
  * binary16, x ≈ d · round(x / d)), which is what the runtime's decode does for those weights.
  */
@@ -74,7 +74,8 @@ final class NaiveTransformer {
                 m[r][j] = f[r * cols + j];
             }
         }
-        if (q8ActivationsForInterleaved && (t.dtype() == DType.Q4_0 || t.dtype() == DType.Q4_K || t.dtype() == DType.Q6_K)) {
+        if (q8ActivationsForInterleaved && (t.dtype() == DType.Q4_0 || t.dtype() == DType.Q8_0 || t.dtype() == DType.Q4_K
+                || t.dtype() == DType.Q6_K)) {
             q8Activations.add(m);
         }
         return m;

@@ -5,6 +5,7 @@ import dev.llmj.kernels.GemvBatchKernels;
 import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
+import dev.llmj.kernels.InterleavedQ8_0;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
 import dev.llmj.kernels.WeightMatrix;
@@ -175,6 +176,11 @@ public final class ScalarGemvBatch implements GemvBatchKernels {
     @Override
     public void gemvBatch(InterleavedQ4_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
         ScalarInterleavedQ4_0.gemvBatch(dot, executor, w, xs, xOff, b, ys, yOff);
+    }
+
+    @Override
+    public void gemvBatch(InterleavedQ8_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        ScalarInterleavedQ8_0.gemvBatch(dot, executor, w, xs, xOff, b, ys, yOff);
     }
 
     @Override

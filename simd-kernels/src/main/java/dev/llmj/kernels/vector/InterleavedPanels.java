@@ -7,6 +7,7 @@ import static dev.llmj.kernels.VectorWidths.I;
 import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
+import dev.llmj.kernels.InterleavedQ8_0;
 import dev.llmj.kernels.InterleavedWeights;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -38,6 +39,7 @@ final class InterleavedPanels {
     static void decode(InterleavedWeights w, int g, MemorySegment panel, long off) {
         switch (w) {
             case InterleavedQ4_0 q4 -> q4_0(q4, g, panel, off);
+            case InterleavedQ8_0 q8 -> q8_0(q8, g, panel, off);
             case InterleavedQ4_K q4k -> q4_K(q4k, g, panel, off);
             case InterleavedQ6_K q6 -> q6_K(q6, g, panel, off);
         }
@@ -69,6 +71,38 @@ final class InterleavedPanels {
                         ((FloatVector) s.lanewise(VectorOperators.LSHL, 28 - 4 * e).lanewise(VectorOperators.ASHR, 28)
                                 .convert(VectorOperators.I2F, 0)).mul(dEven).intoMemorySegment(panel, col, LITTLE);
                         ((FloatVector) s.lanewise(VectorOperators.LSHL, 12 - 4 * e).lanewise(VectorOperators.ASHR, 28)
+                                .convert(VectorOperators.I2F, 0)).mul(dOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Row group g of Q8_0 tiles: column p of row r is d_r · q, exact in float (an 11-bit
+     * significand times an 8-bit integer), so it is the codec's value whatever the order. Each
+     * short holds two columns' signed bytes, read by int shifts as in {@link #q6_K}.
+     */
+    static void q8_0(InterleavedQ8_0 w, int g, MemorySegment panel, long off) {
+        MemorySegment t = w.tiles();
+        int k = w.cols();
+        for (int part = 0; part < PARTS; part++) {
+            long src = w.tile(g, 0) + 4L * L * part;   // this part's shorts in every chunk, and its scales
+            long dst = off + 4L * k * PW * part;
+            for (int blk = 0; blk < w.blocks(); blk++, src += InterleavedQ8_0.TILE_BYTES) {
+                IntVector d = IntVector.fromMemorySegment(I, t, src + InterleavedQ8_0.SCALES, LITTLE);
+                FloatVector dEven = ((FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                        .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                FloatVector dOdd = ((FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                        .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                long col = dst + 4L * PW * 32 * blk;
+                for (int c = 0; c < 16; c++) {
+                    IntVector s = IntVector.fromMemorySegment(I, t, src + 64L * c, LITTLE);
+                    for (int e = 0; e < 2; e++, col += 4L * PW) {
+                        // byte e of the low (even rows) and high (odd rows) shorts
+                        ((FloatVector) s.lanewise(VectorOperators.LSHL, 24 - 8 * e).lanewise(VectorOperators.ASHR, 24)
+                                .convert(VectorOperators.I2F, 0)).mul(dEven).intoMemorySegment(panel, col, LITTLE);
+                        ((FloatVector) s.lanewise(VectorOperators.LSHL, 8 - 8 * e).lanewise(VectorOperators.ASHR, 24)
                                 .convert(VectorOperators.I2F, 0)).mul(dOdd).intoMemorySegment(panel, col + 4L * L, LITTLE);
                     }
                 }

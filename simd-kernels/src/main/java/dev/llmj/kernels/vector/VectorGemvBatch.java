@@ -6,6 +6,7 @@ import dev.llmj.kernels.GemvBatchKernels;
 import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
+import dev.llmj.kernels.InterleavedQ8_0;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.MatrixKernels;
 import dev.llmj.kernels.Scratch;
@@ -451,6 +452,17 @@ public final class VectorGemvBatch implements GemvBatchKernels {
     @Override
     public void gemvBatchGroup(InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
         InterleavedQ4_0Gemv.gemvBatchGroup(executor, ws, xs, xOff, b, ys, new long[ws.length]);
+    }
+
+    @Override
+    public void gemvBatch(InterleavedQ8_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
+        InterleavedQ8_0Gemv.gemvBatchGroup(executor, new InterleavedQ8_0[] {w}, xs, xOff, b, new MemorySegment[] {ys},
+                new long[] {yOff});
+    }
+
+    @Override
+    public void gemvBatchGroup(InterleavedQ8_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        InterleavedQ8_0Gemv.gemvBatchGroup(executor, ws, xs, xOff, b, ys, new long[ws.length]);
     }
 
     @Override
