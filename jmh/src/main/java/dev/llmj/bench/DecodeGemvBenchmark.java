@@ -1,6 +1,8 @@
 package dev.llmj.bench;
 
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ8_0;
+import dev.llmj.kernels.InterleavedWeights;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Kernels;
 import dev.llmj.tensor.DType;
@@ -23,8 +25,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * What one decode step runs per projection: {@code gemvBatchF32} with b vectors against a
- * 110m-sized weight matrix, or for {@code Q4_0_interleaved} the interleaved Q4_0 kernel with Q8_0
- * activations (what decoding runs for Q4_0 weights) against a
+ * 110m-sized weight matrix, or for {@code Q4_0_interleaved} / {@code Q8_0_interleaved} the
+ * interleaved kernel with Q8_0 activations (what decoding runs for those weights) against a
  * 110m-sized weight matrix (rows×cols), on 1 or 2 threads. Like in decoding, the weights come from
  * DRAM, not from cache: {@link #COPIES_BYTES} of copies of the matrix are cycled through, one per
  * call, so the prefetch behaviour of the kernels is measured too (it was decisive: two rows
@@ -38,7 +40,7 @@ public class DecodeGemvBenchmark {
     /** Bytes of weight copies cycled through: well beyond the last-level cache. */
     static final long COPIES_BYTES = 96L << 20;
 
-    @Param({"Q4_0", GemvBenchmark.INTERLEAVED, "Q8_0", "F32"})
+    @Param({"Q4_0", GemvBenchmark.INTERLEAVED, "Q8_0", "Q8_0" + GemvBenchmark.SUFFIX, "F32"})
     public String dtype;
 
     /** rows x cols: the 110m attention/down shapes and the up/gate shape. */
@@ -53,7 +55,7 @@ public class DecodeGemvBenchmark {
 
     private Arena arena;
     private Tensor[] copies;
-    private InterleavedQ4_0[] interleaved;
+    private InterleavedWeights[] interleaved;
     private int next;
     private MemorySegment x;
     private MemorySegment y;
@@ -76,10 +78,11 @@ public class DecodeGemvBenchmark {
             c.segment().copyFrom(w.segment());
             copies[i] = c;
         }
-        if (GemvBenchmark.INTERLEAVED.equals(dtype)) {
-            interleaved = new InterleavedQ4_0[n];
+        if (dtype.endsWith(GemvBenchmark.SUFFIX)) {
+            interleaved = new InterleavedWeights[n];
             for (int i = 0; i < n; i++) {
-                interleaved[i] = InterleavedQ4_0.of(copies[i], arena, KernelExecutor.singleThread());
+                interleaved[i] = t == DType.Q4_0 ? InterleavedQ4_0.of(copies[i], arena, KernelExecutor.singleThread())
+                        : InterleavedQ8_0.of(copies[i], arena, KernelExecutor.singleThread());
             }
         }
         x = GemmBenchmark.randomFloats(arena, (long) b * cols, 4);
@@ -99,7 +102,11 @@ public class DecodeGemvBenchmark {
         int i = next;
         next = next + 1 == copies.length ? 0 : next + 1;
         if (interleaved != null) {
-            k.gemvBatch(interleaved[i], x, 0, b, y, 0);
+            switch (interleaved[i]) {
+                case InterleavedQ4_0 q4 -> k.gemvBatch(q4, x, 0, b, y, 0);
+                case InterleavedQ8_0 q8 -> k.gemvBatch(q8, x, 0, b, y, 0);
+                default -> throw new IllegalStateException("not benchmarked here: " + interleaved[i]);
+            }
         } else {
             k.gemvBatchF32(copies[i], x, 0, b, y, 0);
         }

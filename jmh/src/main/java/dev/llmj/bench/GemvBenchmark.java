@@ -3,6 +3,7 @@ package dev.llmj.bench;
 import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
+import dev.llmj.kernels.InterleavedQ8_0;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Kernels;
 import dev.llmj.tensor.DType;
@@ -40,7 +41,7 @@ public class GemvBenchmark {
     public static final long TARGET_BYTES = 48L << 20;
 
     /** "…_interleaved": the weights re-laid as decoding runs them (Q8_0 activations, 16-bit lanes). */
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", INTERLEAVED, "Q4_K", "Q4_K" + SUFFIX, "Q6_K", "Q6_K" + SUFFIX})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q8_0" + SUFFIX, "Q4_0", INTERLEAVED, "Q4_K", "Q4_K" + SUFFIX, "Q6_K", "Q6_K" + SUFFIX})
     public String dtype;
 
     static final String SUFFIX = "_interleaved";
@@ -55,6 +56,7 @@ public class GemvBenchmark {
     private Arena arena;
     private Tensor w;
     private InterleavedQ4_0 iw;
+    private InterleavedQ8_0 iw8;
     private InterleavedQ4_K iw4k;
     private InterleavedQ6_K iw6k;
     private MemorySegment x;
@@ -83,6 +85,7 @@ public class GemvBenchmark {
         if (dtype.endsWith(SUFFIX)) {
             switch (t) {
                 case Q4_0 -> iw = InterleavedQ4_0.of(w, arena, KernelExecutor.singleThread());
+                case Q8_0 -> iw8 = InterleavedQ8_0.of(w, arena, KernelExecutor.singleThread());
                 case Q4_K -> iw4k = InterleavedQ4_K.of(w, arena, KernelExecutor.singleThread());
                 default -> iw6k = InterleavedQ6_K.of(w, arena, KernelExecutor.singleThread());
             }
@@ -124,6 +127,8 @@ public class GemvBenchmark {
     public MemorySegment gemv() {
         if (iw != null) {
             k.gemvBatch(iw, x, 0, 1, y, 0);
+        } else if (iw8 != null) {
+            k.gemvBatch(iw8, x, 0, 1, y, 0);
         } else if (iw4k != null) {
             k.gemvBatch(iw4k, x, 0, 1, y, 0);
         } else if (iw6k != null) {
