@@ -172,6 +172,10 @@ class SteadyStateAllocationTest {
             InterleavedQ8_0 i8w = InterleavedQ8_0.of(q8w, arena, KernelExecutor.singleThread());
             SteadyAllocation.assertUnder("interleaved Q8_0 paired", 2L * 1024 * SteadyAllocation.CALLS,
                     () -> k.gemvBatch(i8w, wx, 0, 1, ys, 0));
+            Tensor q6w = Tensor.wrap(arena.allocate(DType.Q6_K.byteSize(wide) * rows, 64), 0, DType.Q6_K, rows, wide);
+            InterleavedQ6_K i6w = InterleavedQ6_K.of(q6w, arena, KernelExecutor.singleThread());
+            SteadyAllocation.assertUnder("interleaved Q6_K paired", 2L * 1024 * SteadyAllocation.CALLS,
+                    () -> k.gemvBatch(i6w, wx, 0, 1, ys, 0));
             SteadyAllocation.assertUnder("gemv F16 after", 4L * 1024 * SteadyAllocation.CALLS, () -> k.gemv(half, xs, 0, ys, 0));
             SteadyAllocation.assertUnder("gemvBatchF32 F16 b=4 after", 4L * 1024 * SteadyAllocation.CALLS,
                     () -> k.gemvBatchF32(half, xs, 0, 4, ys, 0));

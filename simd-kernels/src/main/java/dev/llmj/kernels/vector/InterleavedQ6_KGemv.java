@@ -35,8 +35,16 @@ final class InterleavedQ6_KGemv {
             MemorySegment ys, long yOff) {
         int cols = w.cols();
         InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(xs, xOff, b, cols);
-        InterleavedQ4_0Gemv.eachRowGroup(executor, w.tiles(), w.rows(), b, ys, yOff, (g, p, v, out, o) ->
-                part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o));
+        boolean paired = (long) w.superBlocks() * InterleavedQ6_K.SUPER_BYTES >= InterleavedQ4_0Gemv.PAIR_MIN_BYTES;
+        InterleavedQ4_0Gemv.eachRowGroup(executor, new MemorySegment[] {w.tiles()}, new int[] {w.rows()}, b,
+                new MemorySegment[] {ys}, new long[] {yOff}, paired, (i, g, i2, g2, p, v, out, o) -> {
+                    if (i2 >= 0) {
+                        part2(w, g, g2, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o);
+                    } else {
+                        part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o);
+                    }
+                    return 1;
+                });
     }
 
     private static void part(InterleavedQ6_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int d0,
@@ -93,4 +101,90 @@ final class InterleavedQ6_KGemv {
         odd.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
         InterleavedQ4_0Gemv.toRowOrder(out, o);
     }
+    /**
+     * {@link #part} for row groups g and g2 at once, reading two streams of tiles side by side
+     * (see {@link InterleavedQ4_0Gemv#eachRowGroup}); each group's integer sums and fma chain are
+     * {@link #part}'s, so the same bits. Results go to out[o ..] and
+     * out[{@link InterleavedQ4_0Gemv#PAIRED} + o ..]. Written out for both groups: a helper
+     * returning vectors would be boxed where C2 declines to inline it.
+     */
+    private static void part2(InterleavedQ6_K w, int g, int g2, long lane0, int[] pairs, int x0, float[] dx, int d0,
+            float[] out, int o) {
+        MemorySegment t = w.tiles();
+        FloatVector even = FloatVector.zero(F);
+        FloatVector odd = FloatVector.zero(F);
+        FloatVector even2 = FloatVector.zero(F);
+        FloatVector odd2 = FloatVector.zero(F);
+        ShortVector eight = ShortVector.broadcast(S, (short) 8);
+        int superBlocks = w.superBlocks();
+        long st = w.superTile(g, 0) + lane0;
+        long st2 = w.superTile(g2, 0) + lane0;
+        for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ6_K.SUPER_BYTES, st2 += InterleavedQ6_K.SUPER_BYTES) {
+            IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE);
+            FloatVector dEven = (FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            FloatVector dOdd = (FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                    .or(d.and(0x80000000)).reinterpretShape(F, 0);
+            IntVector e = IntVector.fromMemorySegment(I, t, st2 + InterleavedQ6_K.SUPER_SCALES, LITTLE);
+            FloatVector eEven = (FloatVector) e.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(e.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            FloatVector eOdd = (FloatVector) e.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
+                    .or(e.and(0x80000000)).reinterpretShape(F, 0);
+            for (int k = 0; k < 8; k++) {
+                long blk = st + (long) InterleavedQ6_K.BLOCK_BYTES * k;
+                long blk2 = st2 + (long) InterleavedQ6_K.BLOCK_BYTES * k;
+                int j = x0 + 256 * sb + 32 * k;
+                IntVector sumEven = IntVector.zero(I);
+                IntVector sumOdd = IntVector.zero(I);
+                IntVector sumEven2 = IntVector.zero(I);
+                IntVector sumOdd2 = IntVector.zero(I);
+                IntVector sc = IntVector.fromMemorySegment(I, t, blk + InterleavedQ6_K.SCALES, LITTLE);
+                IntVector sc2 = IntVector.fromMemorySegment(I, t, blk2 + InterleavedQ6_K.SCALES, LITTLE);
+                for (int half = 0; half < 2; half++) {
+                    IntVector scEven = sc.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24);
+                    IntVector scOdd = sc.lanewise(VectorOperators.LSHL, 8 - 8 * half).lanewise(VectorOperators.ASHR, 24);
+                    IntVector scEven2 = sc2.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24);
+                    IntVector scOdd2 = sc2.lanewise(VectorOperators.LSHL, 8 - 8 * half).lanewise(VectorOperators.ASHR, 24);
+                    for (int eighth = 2 * half; eighth < 2 * half + 2; eighth++, j += 8) {
+                        long c0 = blk + 256L * eighth;
+                        long c2 = blk2 + 256L * eighth;
+                        ShortVector s = ShortVector.zero(S);
+                        ShortVector s2 = ShortVector.zero(S);
+                        for (int c = 0; c < 4; c++) {
+                            ShortVector x0c = (ShortVector) IntVector.broadcast(I, pairs[j + 2 * c]).reinterpretShape(S, 0);
+                            ShortVector x1c = (ShortVector) IntVector.broadcast(I, pairs[j + 2 * c + 1]).reinterpretShape(S, 0);
+                            IntVector pair = IntVector.fromMemorySegment(I, t, c0 + 64L * c, LITTLE);
+                            s = s.add(((ShortVector) pair.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
+                                    .lanewise(VectorOperators.ASHR, eight).mul(x0c));
+                            s = s.add(((ShortVector) pair.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, eight).mul(x1c));
+                            IntVector pair2 = IntVector.fromMemorySegment(I, t, c2 + 64L * c, LITTLE);
+                            s2 = s2.add(((ShortVector) pair2.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
+                                    .lanewise(VectorOperators.ASHR, eight).mul(x0c));
+                            s2 = s2.add(((ShortVector) pair2.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, eight).mul(x1c));
+                        }
+                        IntVector sums = (IntVector) s.reinterpretShape(I, 0);
+                        sumEven = sumEven.add(
+                                sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scEven));
+                        sumOdd = sumOdd.add(sums.lanewise(VectorOperators.ASHR, 16).mul(scOdd));
+                        IntVector sums2 = (IntVector) s2.reinterpretShape(I, 0);
+                        sumEven2 = sumEven2.add(
+                                sums2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scEven2));
+                        sumOdd2 = sumOdd2.add(sums2.lanewise(VectorOperators.ASHR, 16).mul(scOdd2));
+                    }
+                }
+                float dxb = dx[d0 + 8 * sb + k] * REBIAS;
+                even = ((FloatVector) sumEven.convert(VectorOperators.I2F, 0)).fma(dEven.mul(dxb), even);
+                odd = ((FloatVector) sumOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
+                even2 = ((FloatVector) sumEven2.convert(VectorOperators.I2F, 0)).fma(eEven.mul(dxb), even2);
+                odd2 = ((FloatVector) sumOdd2.convert(VectorOperators.I2F, 0)).fma(eOdd.mul(dxb), odd2);
+            }
+        }
+        even.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
+        odd.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
+        InterleavedQ4_0Gemv.toRowOrder(out, o);
+        even2.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
+        odd2.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
+        InterleavedQ4_0Gemv.toRowOrder(out, InterleavedQ4_0Gemv.PAIRED + o);
+    }
+
 }
