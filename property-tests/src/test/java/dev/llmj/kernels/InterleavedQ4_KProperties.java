@@ -32,9 +32,11 @@ class InterleavedQ4_KProperties {
     @Property(tries = 100)
     void everyResultIsTheSpecificationBitForBit(@ForAll @IntRange(min = 1, max = 70) int rows,
             @ForAll @IntRange(min = 1, max = 2) int superBlocks, @ForAll @IntRange(min = 1, max = 5) int b,
-            @ForAll @IntRange(max = 17) int wOff, @ForAll @IntRange(max = 3) int xPad, @ForAll long seed) {
+            @ForAll @IntRange(max = 17) int wOff, @ForAll @IntRange(max = 3) int xPad, @ForAll boolean wide,
+            @ForAll long seed) {
         Random r = new Random(seed);
-        int cols = 256 * superBlocks;
+        // 6 super-blocks and up (27.75 KiB per row group) are read two groups at a time
+        int cols = 256 * (wide ? 5 + superBlocks : superBlocks);
         try (Arena arena = Arena.ofShared()) {
             Tensor w = TestData.shifted(arena, randomQ4_K(arena, r, rows, cols), wOff);
             float[] x = TestData.quantizableVectors(r, b, cols);

@@ -176,6 +176,10 @@ class SteadyStateAllocationTest {
             InterleavedQ6_K i6w = InterleavedQ6_K.of(q6w, arena, KernelExecutor.singleThread());
             SteadyAllocation.assertUnder("interleaved Q6_K paired", 2L * 1024 * SteadyAllocation.CALLS,
                     () -> k.gemvBatch(i6w, wx, 0, 1, ys, 0));
+            Tensor q4kw = Tensor.wrap(arena.allocate(DType.Q4_K.byteSize(wide) * rows, 64), 0, DType.Q4_K, rows, wide);
+            InterleavedQ4_K i4kw = InterleavedQ4_K.of(q4kw, arena, KernelExecutor.singleThread());
+            SteadyAllocation.assertUnder("interleaved Q4_K paired", 2L * 1024 * SteadyAllocation.CALLS,
+                    () -> k.gemvBatch(i4kw, wx, 0, 1, ys, 0));
             SteadyAllocation.assertUnder("gemv F16 after", 4L * 1024 * SteadyAllocation.CALLS, () -> k.gemv(half, xs, 0, ys, 0));
             SteadyAllocation.assertUnder("gemvBatchF32 F16 b=4 after", 4L * 1024 * SteadyAllocation.CALLS,
                     () -> k.gemvBatchF32(half, xs, 0, 4, ys, 0));

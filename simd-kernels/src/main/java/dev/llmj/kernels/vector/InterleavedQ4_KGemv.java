@@ -43,8 +43,16 @@ final class InterleavedQ4_KGemv {
             }
             xsum[i] = sum;
         }
-        InterleavedQ4_0Gemv.eachRowGroup(executor, w.tiles(), w.rows(), b, ys, yOff, (g, p, v, out, o) ->
-                part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o));
+        boolean paired = (long) w.superBlocks() * InterleavedQ4_K.SUPER_BYTES >= InterleavedQ4_0Gemv.PAIR_MIN_BYTES;
+        InterleavedQ4_0Gemv.eachRowGroup(executor, new MemorySegment[] {w.tiles()}, new int[] {w.rows()}, b,
+                new MemorySegment[] {ys}, new long[] {yOff}, paired, (i, g, i2, g2, p, v, out, o) -> {
+                    if (i2 >= 0) {
+                        part2(w, g, g2, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o);
+                    } else {
+                        part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o);
+                    }
+                    return 1;
+                });
     }
 
     private static void part(InterleavedQ4_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int[] xsum, int d0,
@@ -110,4 +118,102 @@ final class InterleavedQ4_KGemv {
         odd.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
         InterleavedQ4_0Gemv.toRowOrder(out, o);
     }
+    /**
+     * {@link #part} for row groups g and g2 at once, reading two streams of tiles side by side
+     * (see {@link InterleavedQ4_0Gemv#eachRowGroup}); each group's integer sums and fma chain are
+     * {@link #part}'s, so the same bits. Results go to out[o ..] and
+     * out[{@link InterleavedQ4_0Gemv#PAIRED} + o ..].
+     */
+    private static void part2(InterleavedQ4_K w, int g, int g2, long lane0, int[] pairs, int x0, float[] dx, int[] xsum,
+            int d0, float[] out, int o) {
+        MemorySegment t = w.tiles();
+        FloatVector even = FloatVector.zero(F);
+        FloatVector odd = FloatVector.zero(F);
+        FloatVector even2 = FloatVector.zero(F);
+        FloatVector odd2 = FloatVector.zero(F);
+        ShortVector twelve = ShortVector.broadcast(S, (short) 12);
+        int superBlocks = w.superBlocks();
+        long st = w.superTile(g, 0) + lane0;
+        long st2 = w.superTile(g2, 0) + lane0;
+        for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ4_K.SUPER_BYTES, st2 += InterleavedQ4_K.SUPER_BYTES) {
+            for (int k = 0; k < 8; k++) {
+                long off = st + (long) InterleavedQ4_K.BLOCK_BYTES * k;
+                long off2 = st2 + (long) InterleavedQ4_K.BLOCK_BYTES * k;
+                int j = x0 + 256 * sb + 32 * k;
+                ShortVector s = ShortVector.zero(S);
+                ShortVector s2 = ShortVector.zero(S);
+                for (int c = 0; c < 8; c++, j += 4) {
+                    ShortVector x0c = (ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0);
+                    ShortVector x1c = (ShortVector) IntVector.broadcast(I, pairs[j + 1]).reinterpretShape(S, 0);
+                    ShortVector x2c = (ShortVector) IntVector.broadcast(I, pairs[j + 2]).reinterpretShape(S, 0);
+                    ShortVector x3c = (ShortVector) IntVector.broadcast(I, pairs[j + 3]).reinterpretShape(S, 0);
+                    IntVector wv = IntVector.fromMemorySegment(I, t, off + 64L * c, LITTLE);
+                    s = s.add(((ShortVector) wv.lanewise(VectorOperators.LSHL, 12).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve).mul(x0c));
+                    s = s.add(((ShortVector) wv.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve).mul(x1c));
+                    s = s.add(((ShortVector) wv.lanewise(VectorOperators.LSHL, 4).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve).mul(x2c));
+                    s = s.add(((ShortVector) wv.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, twelve).mul(x3c));
+                    IntVector wv2 = IntVector.fromMemorySegment(I, t, off2 + 64L * c, LITTLE);
+                    s2 = s2.add(((ShortVector) wv2.lanewise(VectorOperators.LSHL, 12).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve).mul(x0c));
+                    s2 = s2.add(((ShortVector) wv2.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve).mul(x1c));
+                    s2 = s2.add(((ShortVector) wv2.lanewise(VectorOperators.LSHL, 4).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve).mul(x2c));
+                    s2 = s2.add(((ShortVector) wv2.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, twelve).mul(x3c));
+                }
+                int blk = d0 + 8 * sb + k;
+                int x = xsum[blk];
+                float dxb = dx[blk] * REBIAS;
+                // the super-scales are re-read per block (two groups' worth of them would not stay in registers)
+                IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_SCALES, LITTLE);
+                IntVector dm = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_MINS, LITTLE);
+                IntVector sums = (IntVector) s.reinterpretShape(I, 0);
+                IntVector sm = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_K.SCALES, LITTLE);
+                even = ((FloatVector) sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * x)
+                        .mul(sm.and(0xFF)).convert(VectorOperators.I2F, 0))
+                        .fma(((FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                                .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(dxb), even);
+                odd = ((FloatVector) sums.lanewise(VectorOperators.ASHR, 16).add(8 * x)
+                        .mul(sm.lanewise(VectorOperators.LSHR, 16).and(0xFF)).convert(VectorOperators.I2F, 0))
+                        .fma(((FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(d.and(0x80000000))
+                                .reinterpretShape(F, 0)).mul(dxb), odd);
+                even = ((FloatVector) sm.lanewise(VectorOperators.LSHR, 8).and(0xFF).mul(x).convert(VectorOperators.I2F, 0))
+                        .fma(((FloatVector) dm.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                                .or(dm.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0))
+                                .mul(dxb).neg(), even);
+                odd = ((FloatVector) sm.lanewise(VectorOperators.LSHR, 24).mul(x).convert(VectorOperators.I2F, 0))
+                        .fma(((FloatVector) dm.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(dm.and(0x80000000))
+                                .reinterpretShape(F, 0)).mul(dxb).neg(), odd);
+                IntVector e = IntVector.fromMemorySegment(I, t, st2 + InterleavedQ4_K.SUPER_SCALES, LITTLE);
+                IntVector em = IntVector.fromMemorySegment(I, t, st2 + InterleavedQ4_K.SUPER_MINS, LITTLE);
+                IntVector sums2 = (IntVector) s2.reinterpretShape(I, 0);
+                IntVector sm2 = IntVector.fromMemorySegment(I, t, off2 + InterleavedQ4_K.SCALES, LITTLE);
+                even2 = ((FloatVector) sums2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * x)
+                        .mul(sm2.and(0xFF)).convert(VectorOperators.I2F, 0))
+                        .fma(((FloatVector) e.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                                .or(e.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(dxb), even2);
+                odd2 = ((FloatVector) sums2.lanewise(VectorOperators.ASHR, 16).add(8 * x)
+                        .mul(sm2.lanewise(VectorOperators.LSHR, 16).and(0xFF)).convert(VectorOperators.I2F, 0))
+                        .fma(((FloatVector) e.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(e.and(0x80000000))
+                                .reinterpretShape(F, 0)).mul(dxb), odd2);
+                even2 = ((FloatVector) sm2.lanewise(VectorOperators.LSHR, 8).and(0xFF).mul(x).convert(VectorOperators.I2F, 0))
+                        .fma(((FloatVector) em.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                                .or(em.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0))
+                                .mul(dxb).neg(), even2);
+                odd2 = ((FloatVector) sm2.lanewise(VectorOperators.LSHR, 24).mul(x).convert(VectorOperators.I2F, 0))
+                        .fma(((FloatVector) em.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(em.and(0x80000000))
+                                .reinterpretShape(F, 0)).mul(dxb).neg(), odd2);
+            }
+        }
+        even.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
+        odd.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
+        InterleavedQ4_0Gemv.toRowOrder(out, o);
+        even2.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
+        odd2.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
+        InterleavedQ4_0Gemv.toRowOrder(out, InterleavedQ4_0Gemv.PAIRED + o);
+    }
+
 }
