@@ -301,27 +301,19 @@ final class InterleavedQ4_0Gemv {
             ShortVector s = ShortVector.zero(S);
             ShortVector s2 = ShortVector.zero(S);
             int j = x0 + 32 * blk;
-            for (int c = 0; c < 8; c++, j += 4) {
-                ShortVector x0c = (ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0);
-                ShortVector x1c = (ShortVector) IntVector.broadcast(I, pairs[j + 1]).reinterpretShape(S, 0);
-                ShortVector x2c = (ShortVector) IntVector.broadcast(I, pairs[j + 2]).reinterpretShape(S, 0);
-                ShortVector x3c = (ShortVector) IntVector.broadcast(I, pairs[j + 3]).reinterpretShape(S, 0);
+            for (int c = 0; c < 8; c++) {
                 IntVector w = IntVector.fromMemorySegment(I, t, off + 64L * c, LITTLE);
-                s = s.add(((ShortVector) w.lanewise(VectorOperators.LSHL, 12).reinterpretShape(S, 0))
-                        .lanewise(VectorOperators.ASHR, twelve).mul(x0c));
-                s = s.add(((ShortVector) w.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
-                        .lanewise(VectorOperators.ASHR, twelve).mul(x1c));
-                s = s.add(((ShortVector) w.lanewise(VectorOperators.LSHL, 4).reinterpretShape(S, 0))
-                        .lanewise(VectorOperators.ASHR, twelve).mul(x2c));
-                s = s.add(((ShortVector) w.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, twelve).mul(x3c));
                 IntVector w2 = IntVector.fromMemorySegment(I, t2, off2 + 64L * c, LITTLE);
-                s2 = s2.add(((ShortVector) w2.lanewise(VectorOperators.LSHL, 12).reinterpretShape(S, 0))
-                        .lanewise(VectorOperators.ASHR, twelve).mul(x0c));
-                s2 = s2.add(((ShortVector) w2.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
-                        .lanewise(VectorOperators.ASHR, twelve).mul(x1c));
-                s2 = s2.add(((ShortVector) w2.lanewise(VectorOperators.LSHL, 4).reinterpretShape(S, 0))
-                        .lanewise(VectorOperators.ASHR, twelve).mul(x2c));
-                s2 = s2.add(((ShortVector) w2.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, twelve).mul(x3c));
+                for (int k = 0; k < 4; k++, j++) {
+                    // one form for all four nibbles, as in part4: half the code of four written-out
+                    // steps per group, which keeps this method inside C2's inlining budget (written
+                    // out, some compiles left vector calls un-inlined and boxed every vector)
+                    ShortVector x = (ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0);
+                    s = s.add(((ShortVector) w.lanewise(VectorOperators.LSHL, 12 - 4 * k).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve).mul(x));
+                    s2 = s2.add(((ShortVector) w2.lanewise(VectorOperators.LSHL, 12 - 4 * k).reinterpretShape(S, 0))
+                            .lanewise(VectorOperators.ASHR, twelve).mul(x));
+                }
             }
             float dxb = dx[d0 + blk] * REBIAS;
             IntVector sums = (IntVector) s.reinterpretShape(I, 0);

@@ -142,27 +142,17 @@ final class InterleavedQ4_KGemv {
                 int j = x0 + 256 * sb + 32 * k;
                 ShortVector s = ShortVector.zero(S);
                 ShortVector s2 = ShortVector.zero(S);
-                for (int c = 0; c < 8; c++, j += 4) {
-                    ShortVector x0c = (ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0);
-                    ShortVector x1c = (ShortVector) IntVector.broadcast(I, pairs[j + 1]).reinterpretShape(S, 0);
-                    ShortVector x2c = (ShortVector) IntVector.broadcast(I, pairs[j + 2]).reinterpretShape(S, 0);
-                    ShortVector x3c = (ShortVector) IntVector.broadcast(I, pairs[j + 3]).reinterpretShape(S, 0);
+                for (int c = 0; c < 8; c++) {
                     IntVector wv = IntVector.fromMemorySegment(I, t, off + 64L * c, LITTLE);
-                    s = s.add(((ShortVector) wv.lanewise(VectorOperators.LSHL, 12).reinterpretShape(S, 0))
-                            .lanewise(VectorOperators.ASHR, twelve).mul(x0c));
-                    s = s.add(((ShortVector) wv.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
-                            .lanewise(VectorOperators.ASHR, twelve).mul(x1c));
-                    s = s.add(((ShortVector) wv.lanewise(VectorOperators.LSHL, 4).reinterpretShape(S, 0))
-                            .lanewise(VectorOperators.ASHR, twelve).mul(x2c));
-                    s = s.add(((ShortVector) wv.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, twelve).mul(x3c));
                     IntVector wv2 = IntVector.fromMemorySegment(I, t, off2 + 64L * c, LITTLE);
-                    s2 = s2.add(((ShortVector) wv2.lanewise(VectorOperators.LSHL, 12).reinterpretShape(S, 0))
-                            .lanewise(VectorOperators.ASHR, twelve).mul(x0c));
-                    s2 = s2.add(((ShortVector) wv2.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
-                            .lanewise(VectorOperators.ASHR, twelve).mul(x1c));
-                    s2 = s2.add(((ShortVector) wv2.lanewise(VectorOperators.LSHL, 4).reinterpretShape(S, 0))
-                            .lanewise(VectorOperators.ASHR, twelve).mul(x2c));
-                    s2 = s2.add(((ShortVector) wv2.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, twelve).mul(x3c));
+                    for (int n = 0; n < 4; n++, j++) {
+                        // one form for all four nibbles (see InterleavedQ4_0Gemv.part2: C2's budget)
+                        ShortVector x = (ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0);
+                        s = s.add(((ShortVector) wv.lanewise(VectorOperators.LSHL, 12 - 4 * n).reinterpretShape(S, 0))
+                                .lanewise(VectorOperators.ASHR, twelve).mul(x));
+                        s2 = s2.add(((ShortVector) wv2.lanewise(VectorOperators.LSHL, 12 - 4 * n).reinterpretShape(S, 0))
+                                .lanewise(VectorOperators.ASHR, twelve).mul(x));
+                    }
                 }
                 int blk = d0 + 8 * sb + k;
                 int x = xsum[blk];
