@@ -26,6 +26,18 @@ final class Checks {
         return wm;
     }
 
+    /**
+     * A scale an interleaved layout copies must be a finite binary16 (the kernels widen scales as
+     * finite values only); {@code what} names it, {@code where} its row and block. Callers test the
+     * bits first, so that the message is built only on failure.
+     */
+    static void finiteScale(short d, String what, String where, Tensor source) {
+        if ((d & 0x7C00) == 0x7C00) {
+            throw new IllegalArgumentException(where + " of " + source + " has a non-finite " + what + " (binary16 0x"
+                    + Integer.toHexString(d & 0xFFFF) + "); only matrices with finite scales are interleaved");
+        }
+    }
+
     static void length(String what, long n) {
         if (n < 0) {
             throw new IllegalArgumentException(what + " is negative: " + n);

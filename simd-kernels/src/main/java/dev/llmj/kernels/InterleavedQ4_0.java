@@ -87,9 +87,7 @@ public record InterleavedQ4_0(Tensor source, MemorySegment tiles, int rows, int 
                 int t = tileShorts * blk;
                 short d = (short) ((row[src] & 0xFF) | (row[src + 1] << 8));
                 if ((d & 0x7C00) == 0x7C00) {
-                    throw new IllegalArgumentException("row " + (TILE_ROWS * g + r) + ", block " + blk + " of " + source
-                            + " has a non-finite scale (binary16 0x" + Integer.toHexString(d & 0xFFFF)
-                            + "); only matrices with finite scales are interleaved");
+                    Checks.finiteScale(d, "scale", "row " + (TILE_ROWS * g + r) + ", block " + blk, source);
                 }
                 group[t + SCALES / 2 + r] = d;
                 // bytes 4c .. 4c+3: elements 4c .. 4c+3 (low nibbles), 16 + 4c .. (high)

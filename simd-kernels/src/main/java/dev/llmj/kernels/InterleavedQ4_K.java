@@ -87,9 +87,8 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
                 for (int half = 0; half < 2; half++) {
                     short d = base.get(LE.SHORT, src + 2L * half);
                     if ((d & 0x7C00) == 0x7C00) {
-                        throw new IllegalArgumentException("row " + (TILE_ROWS * g + r) + ", super-block " + sb + " of "
-                                + source + " has a non-finite " + (half == 0 ? "d" : "dmin") + " (binary16 0x"
-                                + Integer.toHexString(d & 0xFFFF) + "); only matrices with finite scales are interleaved");
+                        Checks.finiteScale(d, half == 0 ? "d" : "dmin", "row " + (TILE_ROWS * g + r) + ", super-block " + sb,
+                                source);
                     }
                     group[(int) ((t + SUPER_SCALES + 64L * half + 2L * r - first) >> 1)] = d;
                 }

@@ -91,9 +91,7 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
                 long t = superTile(g, sb);
                 short d = wm.base().get(LE.SHORT, src + 208);
                 if ((d & 0x7C00) == 0x7C00) {
-                    throw new IllegalArgumentException("row " + (TILE_ROWS * g + r) + ", super-block " + sb + " of " + source
-                            + " has a non-finite scale (binary16 0x" + Integer.toHexString(d & 0xFFFF)
-                            + "); only matrices with finite scales are interleaved");
+                    Checks.finiteScale(d, "scale", "row " + (TILE_ROWS * g + r) + ", super-block " + sb, source);
                 }
                 group[(int) ((t + SUPER_SCALES + 2L * r - first) >> 1)] = d;
                 Q6_KCodec.values(wm.base(), src, q);

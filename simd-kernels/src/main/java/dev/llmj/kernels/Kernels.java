@@ -295,14 +295,7 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
     /** {@link #gemvBatch(InterleavedQ4_0, MemorySegment, long, int, MemorySegment, long)} against weights of one width, into {@code ys[i]}. */
     @Override
     public void gemvBatchGroup(InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
-        if (b < 1) {
-            throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
-        }
-        Tensor[] sources = new Tensor[ws.length];
-        for (int i = 0; i < ws.length; i++) {
-            sources[i] = Objects.requireNonNull(ws[i], "ws[" + i + "]").source();
-        }
-        checkGroup(sources, "xs", xs, xOff, b, "ys", ys);
+        checkInterleavedGroup(ws, xs, xOff, b, ys);
         batch.gemvBatchGroup(ws, xs, xOff, b, ys);
     }
 
@@ -321,6 +314,12 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
     /** {@link #gemvBatch(InterleavedQ8_0, MemorySegment, long, int, MemorySegment, long)} against weights of one width, into {@code ys[i]}. */
     @Override
     public void gemvBatchGroup(InterleavedQ8_0[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        checkInterleavedGroup(ws, xs, xOff, b, ys);
+        batch.gemvBatchGroup(ws, xs, xOff, b, ys);
+    }
+
+    /** {@link #checkGroup} of interleaved weights' sources, for b ≥ 1 vectors. */
+    private static void checkInterleavedGroup(InterleavedWeights[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
         if (b < 1) {
             throw new IllegalArgumentException("b must be ≥ 1 vectors, got " + b);
         }
@@ -329,7 +328,6 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
             sources[i] = Objects.requireNonNull(ws[i], "ws[" + i + "]").source();
         }
         checkGroup(sources, "xs", xs, xOff, b, "ys", ys);
-        batch.gemvBatchGroup(ws, xs, xOff, b, ys);
     }
 
     /** b ≥ 1 vectors of {@code cols} floats in xs and room for b of {@code rows} in ys. */
