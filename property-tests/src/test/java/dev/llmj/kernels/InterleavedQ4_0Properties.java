@@ -67,6 +67,29 @@ class InterleavedQ4_0Properties {
         }
     }
 
+    /**
+     * A tall matrix of short rows (≥ 256 row groups, the kernel's {@code PAIR_MIN_GROUPS}, like a
+     * 768-column classifier) is read two groups at a time too; every result is still the scalar
+     * {@code dotQ4_0}'s bits.
+     */
+    @Property(tries = 8)
+    void aTallMatrixReadInPairsGivesTheScalarBits(@ForAll @IntRange(min = 8160, max = 8300) int rows,
+            @ForAll @IntRange(min = 1, max = 2) int blocks, @ForAll @IntRange(min = 1, max = 2) int b, @ForAll long seed) {
+        Random r = new Random(seed);
+        int cols = 32 * blocks;
+        try (Arena arena = Arena.ofShared()) {
+            Tensor w = randomQ4_0(arena, r, rows, cols);
+            MemorySegment xs = TestData.f32(arena, TestData.quantizableVectors(r, b, cols), 0);
+            MemorySegment spec = arena.allocate(4L * b * rows, 64);
+            Kernels.scalar().gemvBatch(w, xs, 0, b, spec, 0);
+            for (Kernels k : TestData.implementationsWithOneThread()) {
+                MemorySegment ys = arena.allocate(4L * b * rows, 64);
+                k.gemvBatch(InterleavedQ4_0.of(w, arena, k.executor()), xs, 0, b, ys, 0);
+                assertEquals(-1, spec.mismatch(ys), k + " " + rows + "×" + cols + " b=" + b + ": first differing byte");
+            }
+        }
+    }
+
     /** A group runs all its weights' rows as one job; each output is exactly the single call's. */
     @Property(tries = 60)
     void aGroupGivesEachWeightItsSingleResult(@ForAll @IntRange(min = 1, max = 3) int count,

@@ -43,7 +43,7 @@ final class InterleavedQ4_KGemv {
             }
             xsum[i] = sum;
         }
-        boolean paired = (long) w.superBlocks() * InterleavedQ4_K.SUPER_BYTES >= InterleavedQ4_0Gemv.PAIR_MIN_BYTES;
+        boolean paired = InterleavedQ4_0Gemv.paired((long) w.superBlocks() * InterleavedQ4_K.SUPER_BYTES, w);
         InterleavedQ4_0Gemv.eachRowGroup(executor, new MemorySegment[] {w.tiles()}, new int[] {w.rows()}, b,
                 new MemorySegment[] {ys}, new long[] {yOff}, paired, (i, g, i2, g2, p, v, out, o) -> {
                     if (i2 >= 0) {

@@ -35,7 +35,7 @@ final class InterleavedQ6_KGemv {
             MemorySegment ys, long yOff) {
         int cols = w.cols();
         InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(xs, xOff, b, cols);
-        boolean paired = (long) w.superBlocks() * InterleavedQ6_K.SUPER_BYTES >= InterleavedQ4_0Gemv.PAIR_MIN_BYTES;
+        boolean paired = InterleavedQ4_0Gemv.paired((long) w.superBlocks() * InterleavedQ6_K.SUPER_BYTES, w);
         InterleavedQ4_0Gemv.eachRowGroup(executor, new MemorySegment[] {w.tiles()}, new int[] {w.rows()}, b,
                 new MemorySegment[] {ys}, new long[] {yOff}, paired, (i, g, i2, g2, p, v, out, o) -> {
                     if (i2 >= 0) {
