@@ -56,6 +56,12 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
         return ((long) g * superBlocks() + sb) * SUPER_BYTES;
     }
 
+    @Override
+    public long rowGroupBytes() {
+        return bytes(TILE_ROWS, cols);
+    }
+
+    /** Bytes of the re-laid copy of a rows × cols matrix. */
     public static long bytes(int rows, int cols) {
         return (long) ((rows + TILE_ROWS - 1) / TILE_ROWS) * (cols / 256) * SUPER_BYTES;
     }

@@ -54,6 +54,11 @@ public record InterleavedQ8_0(Tensor source, MemorySegment tiles, int rows, int 
         return ((long) g * blocks() + blk) * TILE_BYTES;
     }
 
+    @Override
+    public long rowGroupBytes() {
+        return bytes(TILE_ROWS, cols);
+    }
+
     /** Bytes of the re-laid copy of a rows × cols matrix. */
     public static long bytes(int rows, int cols) {
         return (long) ((rows + TILE_ROWS - 1) / TILE_ROWS) * (cols / 32) * TILE_BYTES;

@@ -19,6 +19,9 @@ public sealed interface InterleavedWeights permits InterleavedQ4_0, InterleavedQ
 
     int cols();
 
+    /** Bytes of one row group's tiles (all its columns). */
+    long rowGroupBytes();
+
     /** Groups of {@link InterleavedQ4_0#TILE_ROWS} rows (every layout's tile height), the last possibly padded. */
     default int rowGroups() {
         return (rows() + InterleavedQ4_0.TILE_ROWS - 1) / InterleavedQ4_0.TILE_ROWS;

@@ -71,15 +71,6 @@ final class InterleavedQ4_0Gemv {
      * Q4_0 decode (one thread, six alternating runs) 251 → 258 tok/s on average.
      */
     static final int PAIR_MIN_GROUPS = 256;
-
-    /** Whether a job over {@code ws}, each row group {@code groupBytes} of tiles, reads its groups in pairs. */
-    static boolean paired(long groupBytes, InterleavedWeights... ws) {
-        int groups = 0;
-        for (InterleavedWeights w : ws) {
-            groups += w.rowGroups();
-        }
-        return groupBytes >= PAIR_MIN_BYTES || groups >= PAIR_MIN_GROUPS;
-    }
     /** Where a part's second row group's results start in the per-thread output array. */
     static final int PAIRED = QUAD * InterleavedQ4_0.TILE_ROWS;
     /** Where parts put their even and odd rows before {@link #toRowOrder} (past both groups' results). */
@@ -106,8 +97,7 @@ final class InterleavedQ4_0Gemv {
             tiles[i] = ws[i].tiles();
             rows[i] = ws[i].rows();
         }
-        boolean paired = paired((long) blocks * InterleavedQ4_0.TILE_BYTES, ws);
-        eachRowGroup(executor, tiles, rows, b, ys, yOffs, paired, (i, g, i2, g2, p, v, out, o) -> {
+        eachRowGroup(executor, tiles, rows, b, ys, yOffs, paired(ws), (i, g, i2, g2, p, v, out, o) -> {
             long off = ws[i].tile(g, 0) + 4L * IL * p;
             if (b - v >= QUAD) {
                 part4(tiles[i], off, blocks, a.pairs(), v * cols, cols, a.dx(), v * blocks, out, o);
@@ -194,6 +184,15 @@ final class InterleavedQ4_0Gemv {
         });
     }
 
+    /** Whether one job over {@code ws} (all of one width, so one row-group length) reads its row groups in pairs. */
+    static boolean paired(InterleavedWeights... ws) {
+        int groups = 0;
+        for (InterleavedWeights w : ws) {
+            groups += w.rowGroups();
+        }
+        return ws[0].rowGroupBytes() >= PAIR_MIN_BYTES || groups >= PAIR_MIN_GROUPS;
+    }
+
     /** The weight whose row groups include flat group index idx. */
     private static int weightOf(int[] firstGroup, int idx) {
         int i = 0;
@@ -210,20 +209,23 @@ final class InterleavedQ4_0Gemv {
                 valid);
     }
 
-    /** {@link #eachRowGroup} for one weight, one vector and one row group per part call. */
-    static void eachRowGroup(KernelExecutor executor, MemorySegment tiles, int rows, int b, MemorySegment ys, long yOff,
-            SinglePart part) {
-        eachRowGroup(executor, new MemorySegment[] {tiles}, new int[] {rows}, b, new MemorySegment[] {ys}, new long[] {yOff},
-                false, (i, g, i2, g2, p, v, out, o) -> {
-                    part.run(g, p, v, out, o);
+    /** {@link #eachRowGroup} for one weight, one vector per part call, paired as {@link #paired} says. */
+    static void eachRowGroup(KernelExecutor executor, InterleavedWeights w, int b, MemorySegment ys, long yOff,
+            GroupPart part) {
+        eachRowGroup(executor, new MemorySegment[] {w.tiles()}, new int[] {w.rows()}, b, new MemorySegment[] {ys},
+                new long[] {yOff}, paired(w), (i, g, i2, g2, p, v, out, o) -> {
+                    part.run(g, g2, p, v, out, o);
                     return 1;
                 });
     }
 
-    /** One part of one vector, into out[o ..] in row order (see {@link Part}). */
+    /**
+     * One part of one vector for row group g, into out[o ..] in row order, and for row group g2
+     * too when g2 ≥ 0, into out[{@link #PAIRED} + o ..] (see {@link Part}).
+     */
     @FunctionalInterface
-    interface SinglePart {
-        void run(int g, int p, int v, float[] out, int o);
+    interface GroupPart {
+        void run(int g, int g2, int p, int v, float[] out, int o);
     }
 
     /**
@@ -442,7 +444,8 @@ final class InterleavedQ4_0Gemv {
 
     /**
      * Moves a part's results from out[EVEN_ODD ..] (IL even rows, then IL odd rows) to
-     * out[o .. o+SL) in row order. Shared by the interleaved kernels; it takes no vector, so nothing is boxed whether or not C2 inlines it.
+     * out[o .. o+SL) in row order. Shared by the interleaved kernels; it takes no vector, so
+     * nothing is boxed whether or not C2 inlines it.
      */
     static void toRowOrder(float[] out, int o) {
         toRowOrder(out, EVEN_ODD, o);

@@ -43,16 +43,13 @@ final class InterleavedQ4_KGemv {
             }
             xsum[i] = sum;
         }
-        boolean paired = InterleavedQ4_0Gemv.paired((long) w.superBlocks() * InterleavedQ4_K.SUPER_BYTES, w);
-        InterleavedQ4_0Gemv.eachRowGroup(executor, new MemorySegment[] {w.tiles()}, new int[] {w.rows()}, b,
-                new MemorySegment[] {ys}, new long[] {yOff}, paired, (i, g, i2, g2, p, v, out, o) -> {
-                    if (i2 >= 0) {
-                        part2(w, g, g2, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o);
-                    } else {
-                        part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o);
-                    }
-                    return 1;
-                });
+        InterleavedQ4_0Gemv.eachRowGroup(executor, w, b, ys, yOff, (g, g2, p, v, out, o) -> {
+            if (g2 >= 0) {
+                part2(w, g, g2, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o);
+            } else {
+                part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o);
+            }
+        });
     }
 
     private static void part(InterleavedQ4_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int[] xsum, int d0,

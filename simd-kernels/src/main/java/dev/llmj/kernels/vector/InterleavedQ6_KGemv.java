@@ -35,16 +35,13 @@ final class InterleavedQ6_KGemv {
             MemorySegment ys, long yOff) {
         int cols = w.cols();
         InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(xs, xOff, b, cols);
-        boolean paired = InterleavedQ4_0Gemv.paired((long) w.superBlocks() * InterleavedQ6_K.SUPER_BYTES, w);
-        InterleavedQ4_0Gemv.eachRowGroup(executor, new MemorySegment[] {w.tiles()}, new int[] {w.rows()}, b,
-                new MemorySegment[] {ys}, new long[] {yOff}, paired, (i, g, i2, g2, p, v, out, o) -> {
-                    if (i2 >= 0) {
-                        part2(w, g, g2, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o);
-                    } else {
-                        part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o);
-                    }
-                    return 1;
-                });
+        InterleavedQ4_0Gemv.eachRowGroup(executor, w, b, ys, yOff, (g, g2, p, v, out, o) -> {
+            if (g2 >= 0) {
+                part2(w, g, g2, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o);
+            } else {
+                part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o);
+            }
+        });
     }
 
     private static void part(InterleavedQ6_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int d0,

@@ -59,7 +59,7 @@ final class InterleavedQ8_0Gemv {
             tiles[i] = ws[i].tiles();
             rows[i] = ws[i].rows();
         }
-        boolean paired = InterleavedQ4_0Gemv.paired((long) blocks * InterleavedQ8_0.TILE_BYTES, ws);
+        boolean paired = InterleavedQ4_0Gemv.paired(ws);
         InterleavedQ4_0Gemv.eachRowGroup(executor, tiles, rows, b, ys, yOffs, paired, (i, g, i2, g2, p, v, out, o) -> {
             long off = ws[i].tile(g, 0) + 4L * IL * p;
             if (i2 >= 0) {
