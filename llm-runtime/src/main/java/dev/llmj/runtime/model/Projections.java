@@ -28,14 +28,14 @@ import java.util.Map;
  *       same with a finer activation scale than their Q8_K (per 32 elements, not 256). 1.7–2.5×
  *       faster per weight than the float kernels (JMH, 48 MiB GEMV).</li>
  *   <li>Prefill's GEMM keeps F32 activations for every dtype. Where the kernels can read a copy
- *       ({@link Kernels#gemmReadsCopy}: Q4_0) it runs on the copy, with the source's bits, and the
+ *       ({@link Kernels#gemmReadsCopy}: the vector kernels read every layout's) it runs on the copy, with the source's bits, and the
  *       source's pages are handed back to the OS once the copy is made
  *       ({@link MappedFile#release}): the mapped file then costs no memory beside the copy
- *       (1b Q4_0 with {@code -Xmx64m}: peak RSS 1275 → 720 MiB). Anything that still reads the source (the token
- *       embedding, when the classifier shares it) pages it back in from the file.</li>
+ *       (1b Q4_0 with {@code -Xmx64m}: peak RSS 1275 → 720 MiB). Anything that still reads the
+ *       source (the token embedding, when the classifier shares it) pages it back in from the file.</li>
  *   <li>Every other matrix (and these when {@code -Dllmj.interleaved=false}, or one whose
- *       scales are not all finite, or a Q8_0 one holding −128) runs the float kernels ({@link Kernels#gemvBatchF32},
- *       {@link Kernels#gemm}).</li>
+ *       scales are not all finite, or a Q8_0 one holding −128) runs the float kernels
+ *       ({@link Kernels#gemvBatchF32}, {@link Kernels#gemm}).</li>
  * </ul>
  *
  * Either decode kernel gives each row the same bits whatever the batch, so a sequence decodes to

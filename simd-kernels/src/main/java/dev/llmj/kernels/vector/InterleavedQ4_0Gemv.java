@@ -91,27 +91,21 @@ final class InterleavedQ4_0Gemv {
         int cols = ws[0].cols();
         int blocks = cols / 32;
         Activations a = activations(xs, xOff, b, cols);
-        MemorySegment[] tiles = new MemorySegment[ws.length];
-        int[] rows = new int[ws.length];
-        for (int i = 0; i < ws.length; i++) {
-            tiles[i] = ws[i].tiles();
-            rows[i] = ws[i].rows();
-        }
-        eachRowGroup(executor, tiles, rows, b, ys, yOffs, paired(ws), (i, g, i2, g2, p, v, out, o) -> {
+        eachRowGroup(executor, ws, b, ys, yOffs, (i, g, i2, g2, p, v, out, o) -> {
             long off = ws[i].tile(g, 0) + 4L * IL * p;
             if (b - v >= QUAD) {
-                part4(tiles[i], off, blocks, a.pairs(), v * cols, cols, a.dx(), v * blocks, out, o);
+                part4(ws[i].tiles(), off, blocks, a.pairs(), v * cols, cols, a.dx(), v * blocks, out, o);
                 if (i2 >= 0) {
-                    part4(tiles[i2], ws[i2].tile(g2, 0) + 4L * IL * p, blocks, a.pairs(), v * cols, cols, a.dx(), v * blocks,
-                            out, PAIRED + o);
+                    part4(ws[i2].tiles(), ws[i2].tile(g2, 0) + 4L * IL * p, blocks, a.pairs(), v * cols, cols, a.dx(),
+                            v * blocks, out, PAIRED + o);
                 }
                 return QUAD;
             }
             if (i2 >= 0) {
-                part2(tiles[i], off, tiles[i2], ws[i2].tile(g2, 0) + 4L * IL * p, blocks, a.pairs(), v * cols, a.dx(),
-                        v * blocks, out, o);
+                part2(ws[i].tiles(), off, ws[i2].tiles(), ws[i2].tile(g2, 0) + 4L * IL * p, blocks, a.pairs(), v * cols,
+                        a.dx(), v * blocks, out, o);
             } else {
-                part(tiles[i], off, blocks, a.pairs(), v * cols, a.dx(), v * blocks, out, o);
+                part(ws[i].tiles(), off, blocks, a.pairs(), v * cols, a.dx(), v * blocks, out, o);
             }
             return 1;
         });
@@ -141,24 +135,27 @@ final class InterleavedQ4_0Gemv {
     }
 
     /**
-     * The row-group loop of every interleaved kernel: the row groups of all the weights (32 rows
-     * each, weight i having rows[i]) as one parallel job; per group, every part of every vector
-     * into a per-thread array, then the valid rows to ys[i].
+     * The row-group loop of every interleaved kernel: the row groups of all the weights (of one
+     * width) as one parallel job; per group, every part of every vector into a per-thread array,
+     * then the valid rows to ys[i].
      *
-     * <p>With {@code paired}, each thread's range of groups is walked as two halves side by side
-     * (group u with group u + half), so a part reads two streams of tiles at once; without, group
-     * by group (i2 = −1). See {@link #PAIR_MIN_BYTES} for when that pays.
+     * <p>When {@link #paired} says so, each thread's range of groups is walked as two halves side
+     * by side (group u with group u + half), so a part reads two streams of tiles at once;
+     * otherwise group by group (i2 = −1).
      */
-    static void eachRowGroup(KernelExecutor executor, MemorySegment[] tiles, int[] rows, int b, MemorySegment[] ys,
-            long[] yOffs, boolean paired, Part part) {
-        int[] firstGroup = new int[tiles.length + 1];
-        MemorySegment[] reach = new MemorySegment[2 * tiles.length];
-        for (int i = 0; i < tiles.length; i++) {
-            firstGroup[i + 1] = firstGroup[i] + (rows[i] + InterleavedQ4_0.TILE_ROWS - 1) / InterleavedQ4_0.TILE_ROWS;
-            reach[2 * i] = tiles[i];
+    static void eachRowGroup(KernelExecutor executor, InterleavedWeights[] ws, int b, MemorySegment[] ys, long[] yOffs,
+            Part part) {
+        int[] firstGroup = new int[ws.length + 1];
+        int[] rows = new int[ws.length];
+        MemorySegment[] reach = new MemorySegment[2 * ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            firstGroup[i + 1] = firstGroup[i] + ws[i].rowGroups();
+            rows[i] = ws[i].rows();
+            reach[2 * i] = ws[i].tiles();
             reach[2 * i + 1] = ys[i];
         }
-        executor.reaching(reach).parallelRanges(firstGroup[tiles.length], 1, (from, to) -> {
+        boolean paired = paired(ws);
+        executor.reaching(reach).parallelRanges(firstGroup[ws.length], 1, (from, to) -> {
             float[] out = Scratch.floats(OUT, EVEN_ODD + 4 * IL);
             int half = paired ? (to - from + 1) / 2 : to - from;
             for (int u = 0; u < half; u++) {
@@ -185,7 +182,7 @@ final class InterleavedQ4_0Gemv {
     }
 
     /** Whether one job over {@code ws} (all of one width, so one row-group length) reads its row groups in pairs. */
-    static boolean paired(InterleavedWeights... ws) {
+    private static boolean paired(InterleavedWeights[] ws) {
         int groups = 0;
         for (InterleavedWeights w : ws) {
             groups += w.rowGroups();
@@ -209,11 +206,11 @@ final class InterleavedQ4_0Gemv {
                 valid);
     }
 
-    /** {@link #eachRowGroup} for one weight, one vector per part call, paired as {@link #paired} says. */
+    /** {@link #eachRowGroup} for one weight, one vector per part call. */
     static void eachRowGroup(KernelExecutor executor, InterleavedWeights w, int b, MemorySegment ys, long yOff,
             GroupPart part) {
-        eachRowGroup(executor, new MemorySegment[] {w.tiles()}, new int[] {w.rows()}, b, new MemorySegment[] {ys},
-                new long[] {yOff}, paired(w), (i, g, i2, g2, p, v, out, o) -> {
+        eachRowGroup(executor, new InterleavedWeights[] {w}, b, new MemorySegment[] {ys}, new long[] {yOff},
+                (i, g, i2, g2, p, v, out, o) -> {
                     part.run(g, g2, p, v, out, o);
                     return 1;
                 });

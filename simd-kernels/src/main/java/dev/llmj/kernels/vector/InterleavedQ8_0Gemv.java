@@ -4,7 +4,6 @@ import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.I;
 import static dev.llmj.kernels.VectorWidths.S;
 
-import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedQ8_0;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
@@ -53,20 +52,13 @@ final class InterleavedQ8_0Gemv {
         int[] high = Scratch.ints(HIGH, b * cols);
         int[] low = Scratch.ints(LOW, b * cols);
         digits(a.pairs(), high, low, b * cols);
-        MemorySegment[] tiles = new MemorySegment[ws.length];
-        int[] rows = new int[ws.length];
-        for (int i = 0; i < ws.length; i++) {
-            tiles[i] = ws[i].tiles();
-            rows[i] = ws[i].rows();
-        }
-        boolean paired = InterleavedQ4_0Gemv.paired(ws);
-        InterleavedQ4_0Gemv.eachRowGroup(executor, tiles, rows, b, ys, yOffs, paired, (i, g, i2, g2, p, v, out, o) -> {
+        InterleavedQ4_0Gemv.eachRowGroup(executor, ws, b, ys, yOffs, (i, g, i2, g2, p, v, out, o) -> {
             long off = ws[i].tile(g, 0) + 4L * IL * p;
             if (i2 >= 0) {
-                part2(tiles[i], off, tiles[i2], ws[i2].tile(g2, 0) + 4L * IL * p, blocks, high, low, v * cols, a.dx(),
-                        v * blocks, out, o);
+                part2(ws[i].tiles(), off, ws[i2].tiles(), ws[i2].tile(g2, 0) + 4L * IL * p, blocks, high, low, v * cols,
+                        a.dx(), v * blocks, out, o);
             } else {
-                part(tiles[i], off, blocks, high, low, v * cols, a.dx(), v * blocks, out, o);
+                part(ws[i].tiles(), off, blocks, high, low, v * cols, a.dx(), v * blocks, out, o);
             }
             return 1;
         });
