@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmj.tensor.DType;
-import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import dev.llmj.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -149,13 +148,7 @@ class InterleavedQ4_0Properties {
             s.set(LE.BYTE, i, (byte) r.nextInt());
         }
         for (long p = 0; p < s.byteSize(); p += 18) {
-            float d = switch (r.nextInt(8)) {
-                case 0 -> 0f;
-                case 1 -> 65504f;
-                case 2 -> HalfFloats.f16ToFloat((short) (1 + r.nextInt(0x3FF)));   // subnormal
-                default -> (float) (r.nextGaussian() * 0.05);
-            };
-            s.set(LE.SHORT, p, HalfFloats.floatToF16(r.nextBoolean() ? d : -d));
+            s.set(LE.SHORT, p, TestData.blockScale(r));
         }
         return w;
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmj.tensor.DType;
-import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import dev.llmj.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -136,13 +135,7 @@ class InterleavedQ8_0Properties {
             for (int e = 0; e < 32; e++) {
                 s.set(LE.BYTE, p + 2 + e, (byte) (extreme ? 127 * sign : r.nextInt(255) - 127));
             }
-            float d = switch (r.nextInt(8)) {
-                case 0 -> 0f;
-                case 1 -> 65504f;
-                case 2 -> HalfFloats.f16ToFloat((short) (1 + r.nextInt(0x3FF)));   // subnormal
-                default -> (float) (r.nextGaussian() * 0.05);
-            };
-            s.set(LE.SHORT, p, HalfFloats.floatToF16(r.nextBoolean() ? d : -d));
+            s.set(LE.SHORT, p, TestData.blockScale(r));
         }
         return w;
     }

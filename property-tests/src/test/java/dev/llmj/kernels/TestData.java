@@ -32,6 +32,20 @@ final class TestData {
         return new Kernels[] {both[0], both[1], both[1].withExecutor(KernelExecutor.singleThread())};
     }
 
+    /**
+     * A random finite binary16 block scale of every kind a scale can be: zero, the largest
+     * (65504), subnormal, or a normal value of about 0.05, either sign (Q4_0 and Q8_0 blocks).
+     */
+    static short blockScale(Random r) {
+        float d = switch (r.nextInt(8)) {
+            case 0 -> 0f;
+            case 1 -> 65504f;
+            case 2 -> HalfFloats.f16ToFloat((short) (1 + r.nextInt(0x3FF)));   // subnormal
+            default -> (float) (r.nextGaussian() * 0.05);
+        };
+        return HalfFloats.floatToF16(r.nextBoolean() ? d : -d);
+    }
+
     /** Both implementations; the vector one exists because surefire starts the JVM with the module. */
     static Kernels[] implementations() {
         return Kernels.vectorModulePresent() ? new Kernels[] {Kernels.scalar(), Kernels.vector()}
