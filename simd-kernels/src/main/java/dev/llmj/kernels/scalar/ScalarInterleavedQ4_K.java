@@ -42,7 +42,7 @@ public final class ScalarInterleavedQ4_K {
             float d = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ4_K.SUPER_SCALES + 2L * lane));
             float dmin = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ4_K.SUPER_MINS + 2L * lane));
             for (int j = 0; j < 8; j++) {
-                long blk = st + (long) InterleavedQ4_K.BLOCK_BYTES * j;
+                long blk = InterleavedQ4_K.block(st, j);
                 long px = x0 + 34L * (8 * sb + j);
                 int s = 0;
                 int x = 0;

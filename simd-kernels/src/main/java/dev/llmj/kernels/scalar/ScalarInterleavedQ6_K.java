@@ -40,13 +40,13 @@ public final class ScalarInterleavedQ6_K {
             long st = w.superTile(g, sb);
             float d = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ6_K.SUPER_SCALES + 2L * lane));
             for (int k = 0; k < 8; k++) {
-                long blk = st + (long) InterleavedQ6_K.BLOCK_BYTES * k;
+                long blk = InterleavedQ6_K.block(st, k);
                 long px = x0 + 34L * (8 * sb + k);
                 int s = 0;
                 for (int half = 0; half < 2; half++) {
                     int sum = 0;
                     for (int e = 16 * half; e < 16 * half + 16; e++) {
-                        int q = t.get(LE.BYTE, blk + 64L * (e / 2) + 2L * lane + (e % 2));
+                        int q = t.get(LE.BYTE, blk + InterleavedQ6_K.VALUES + 64L * (e / 2) + 2L * lane + (e % 2));
                         sum += q * xq.get(LE.BYTE, px + 2 + e);
                     }
                     int scales = t.get(LE.SHORT, blk + InterleavedQ6_K.SCALES + 2L * lane);

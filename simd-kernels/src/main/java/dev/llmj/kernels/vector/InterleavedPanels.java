@@ -135,7 +135,7 @@ final class InterleavedPanels {
                 FloatVector dminOdd = ((FloatVector) dm.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
                         .or(dm.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
                 for (int j = 0; j < 8; j++) {
-                    long b = st + (long) InterleavedQ4_K.BLOCK_BYTES * j;
+                    long b = InterleavedQ4_K.block(st, j);
                     // sc and m are 0..63, a byte each: even row's scale, its min, odd row's scale, its min
                     IntVector sm = IntVector.fromMemorySegment(I, t, b + InterleavedQ4_K.SCALES + lane, LITTLE);
                     FloatVector scEven = ((FloatVector) sm.and(0xFF).convert(VectorOperators.I2F, 0)).mul(dEven);
@@ -181,7 +181,7 @@ final class InterleavedPanels {
                 FloatVector dOdd = ((FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
                         .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
                 for (int blk = 0; blk < 8; blk++) {
-                    long b = st + (long) InterleavedQ6_K.BLOCK_BYTES * blk;
+                    long b = InterleavedQ6_K.block(st, blk);
                     long col = dst + 4L * PW * (256L * sb + 32L * blk);
                     for (int half = 0; half < 2; half++) {
                         // int8 scales, bytes of each int: even row's for columns 0..15, for 16..31, then the odd row's
@@ -191,7 +191,7 @@ final class InterleavedPanels {
                         FloatVector scOdd = ((FloatVector) sc.lanewise(VectorOperators.LSHL, 8 - 8 * half)
                                 .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(dOdd);
                         for (int c = 8 * half; c < 8 * half + 8; c++) {
-                            IntVector s = IntVector.fromMemorySegment(I, t, b + 64L * c + lane, LITTLE);
+                            IntVector s = IntVector.fromMemorySegment(I, t, b + InterleavedQ6_K.VALUES + 64L * c + lane, LITTLE);
                             for (int e = 0; e < 2; e++, col += 4L * PW) {
                                 // column 2c in the low byte of a short, 2c + 1 in the high one: byte e
                                 // of the low (even rows) and high (odd rows) shorts, by int shifts

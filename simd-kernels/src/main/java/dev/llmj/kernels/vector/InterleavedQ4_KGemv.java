@@ -75,7 +75,7 @@ final class InterleavedQ4_KGemv {
             FloatVector mOdd = (FloatVector) dm.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
                     .or(dm.and(0x80000000)).reinterpretShape(F, 0);
             for (int k = 0; k < 8; k++) {
-                long off = st + (long) InterleavedQ4_K.BLOCK_BYTES * k;
+                long off = InterleavedQ4_K.block(st, k);
                 int j = x0 + 256 * sb + 32 * k;
                 ShortVector s = ShortVector.zero(S);
                 for (int c = 0; c < 8; c++, j += 4) {
@@ -134,8 +134,8 @@ final class InterleavedQ4_KGemv {
         long st2 = w.superTile(g2, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ4_K.SUPER_BYTES, st2 += InterleavedQ4_K.SUPER_BYTES) {
             for (int k = 0; k < 8; k++) {
-                long off = st + (long) InterleavedQ4_K.BLOCK_BYTES * k;
-                long off2 = st2 + (long) InterleavedQ4_K.BLOCK_BYTES * k;
+                long off = InterleavedQ4_K.block(st, k);
+                long off2 = InterleavedQ4_K.block(st2, k);
                 int j = x0 + 256 * sb + 32 * k;
                 ShortVector s = ShortVector.zero(S);
                 ShortVector s2 = ShortVector.zero(S);

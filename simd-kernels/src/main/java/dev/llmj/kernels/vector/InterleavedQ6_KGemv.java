@@ -61,7 +61,7 @@ final class InterleavedQ6_KGemv {
             FloatVector dOdd = (FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
                     .or(d.and(0x80000000)).reinterpretShape(F, 0);
             for (int k = 0; k < 8; k++) {
-                long blk = st + (long) InterleavedQ6_K.BLOCK_BYTES * k;
+                long blk = InterleavedQ6_K.block(st, k);
                 int j = x0 + 256 * sb + 32 * k;
                 IntVector sumEven = IntVector.zero(I);
                 IntVector sumOdd = IntVector.zero(I);
@@ -72,7 +72,7 @@ final class InterleavedQ6_KGemv {
                             .lanewise(VectorOperators.ASHR, 24);
                     IntVector scOdd = sc.lanewise(VectorOperators.LSHL, 8 - 8 * half).lanewise(VectorOperators.ASHR, 24);
                     for (int eighth = 2 * half; eighth < 2 * half + 2; eighth++, j += 8) {
-                        long c0 = blk + 256L * eighth;
+                        long c0 = blk + InterleavedQ6_K.VALUES + 256L * eighth;
                         ShortVector s = ShortVector.zero(S);
                         for (int c = 0; c < 4; c++) {
                             // sign-extended as InterleavedQ4_0Gemv does its nibbles (an int left shift)
@@ -128,8 +128,8 @@ final class InterleavedQ6_KGemv {
             FloatVector eOdd = (FloatVector) e.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
                     .or(e.and(0x80000000)).reinterpretShape(F, 0);
             for (int k = 0; k < 8; k++) {
-                long blk = st + (long) InterleavedQ6_K.BLOCK_BYTES * k;
-                long blk2 = st2 + (long) InterleavedQ6_K.BLOCK_BYTES * k;
+                long blk = InterleavedQ6_K.block(st, k);
+                long blk2 = InterleavedQ6_K.block(st2, k);
                 int j = x0 + 256 * sb + 32 * k;
                 IntVector sumEven = IntVector.zero(I);
                 IntVector sumOdd = IntVector.zero(I);
@@ -143,8 +143,8 @@ final class InterleavedQ6_KGemv {
                     IntVector scEven2 = sc2.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24);
                     IntVector scOdd2 = sc2.lanewise(VectorOperators.LSHL, 8 - 8 * half).lanewise(VectorOperators.ASHR, 24);
                     for (int eighth = 2 * half; eighth < 2 * half + 2; eighth++, j += 8) {
-                        long c0 = blk + 256L * eighth;
-                        long c2 = blk2 + 256L * eighth;
+                        long c0 = blk + InterleavedQ6_K.VALUES + 256L * eighth;
+                        long c2 = blk2 + InterleavedQ6_K.VALUES + 256L * eighth;
                         ShortVector s = ShortVector.zero(S);
                         ShortVector s2 = ShortVector.zero(S);
                         for (int c = 0; c < 4; c++) {
