@@ -1,10 +1,6 @@
 package dev.llmj.kernels.vector;
 
-import static dev.llmj.kernels.VectorWidths.B_PER_F;
-import static dev.llmj.kernels.VectorWidths.B_PER_F_PADDED;
-import static dev.llmj.kernels.VectorWidths.B_PER_F_USED;
 import static dev.llmj.kernels.VectorWidths.F;
-import static dev.llmj.kernels.VectorWidths.F_LANES;
 import static dev.llmj.kernels.VectorWidths.I;
 import static dev.llmj.kernels.VectorWidths.S;
 
@@ -12,12 +8,9 @@ import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedWeights;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
-import dev.llmj.tensor.DType;
-import dev.llmj.tensor.HalfFloats;
 import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -116,10 +109,9 @@ final class InterleavedQ4_0Gemv {
 
     /** {@link #prepare} into this thread's scratch arrays (shared by all interleaved kernels). */
     static Activations activations(MemorySegment xs, long xOff, int b, int cols) {
-        MemorySegment q8 = Scratch.get(Scratch.Slot.BATCH_ACTIVATIONS, DType.Q8_0.byteSize(cols) * b);
         int[] pairs = Scratch.ints(PAIRS, b * cols);
         float[] dx = Scratch.floats(SCALES, b * (cols / 32));
-        prepare(xs, xOff, b, cols, q8, pairs, dx);
+        prepare(xs, xOff, b, cols, pairs, dx);
         return new Activations(pairs, dx);
     }
 
@@ -226,26 +218,13 @@ final class InterleavedQ4_0Gemv {
     }
 
     /**
-     * Quantizes each vector to Q8_0 ({@link VectorQuantize#q8_0}, the bits every Q8_0 kernel
-     * uses) and spreads it for the kernel: {@code pairs} gets each activation twice in an int (a
-     * broadcast of it, read as shorts, is the activation in every short lane), {@code dx} each
-     * block's scale as a float.
+     * Quantizes each vector to Q8_0 ({@link VectorQuantize#q8_0}'s bits, which every Q8_0 kernel
+     * uses) spread for the kernel ({@link VectorQuantize#q8_0Pairs}): {@code pairs} gets each
+     * activation twice in an int, {@code dx} each block's scale as a float.
      */
-    static void prepare(MemorySegment xs, long xOff, int b, int cols, MemorySegment q8, int[] pairs, float[] dx) {
-        int blocks = cols / 32;
-        long stride = DType.Q8_0.byteSize(cols);
+    static void prepare(MemorySegment xs, long xOff, int b, int cols, int[] pairs, float[] dx) {
         for (int v = 0; v < b; v++) {
-            VectorQuantize.q8_0(xs, xOff + 4L * v * cols, q8, v * stride, cols);
-            for (int blk = 0; blk < blocks; blk++) {
-                long o = v * stride + 34L * blk;
-                dx[v * blocks + blk] = HalfFloats.f16ToFloat(q8.get(LE.SHORT, o));
-                for (int e = 0; e < 32; e += F_LANES) {
-                    IntVector q = (IntVector) (B_PER_F_PADDED
-                            ? ByteVector.fromMemorySegment(B_PER_F, q8, o + 2 + e, LITTLE, B_PER_F_USED)
-                            : ByteVector.fromMemorySegment(B_PER_F, q8, o + 2 + e, LITTLE)).castShape(I, 0);
-                    q.and(0xFFFF).mul(0x10001).intoArray(pairs, v * cols + 32 * blk + e);
-                }
-            }
+            VectorQuantize.q8_0Pairs(xs, xOff + 4L * v * cols, pairs, v * cols, dx, v * (cols / 32), cols);
         }
     }
 

@@ -62,4 +62,35 @@ final class VectorQuantize {
             }
         }
     }
+
+    /**
+     * {@link #q8_0} spread for the interleaved kernels instead of stored as bytes: block k's scale,
+     * as its stored binary16 reads back, to dx[dOff + k], and each quantized value q as
+     * (q &amp; 0xFFFF) · 0x10001 (q in both shorts of an int: a broadcast of it, read as shorts, is q
+     * in every short lane) to pairs[pOff ..]. The same values as {@link #q8_0}'s bytes read back,
+     * without the round trip through them, which cost more than the quantization (a 128-bit byte
+     * store and reload per 16 values).
+     */
+    static void q8_0Pairs(MemorySegment src, long srcOff, int[] pairs, int pOff, float[] dx, int dOff, int n) {
+        for (int blk = 0; blk < n / 32; blk++) {
+            long s = srcOff + 128L * blk;
+            FloatVector amaxV = FloatVector.fromMemorySegment(F, src, s, LITTLE).abs();
+            for (int c = L; c < 32; c += L) {
+                amaxV = amaxV.max(FloatVector.fromMemorySegment(F, src, s + 4L * c, LITTLE).abs());
+            }
+            float d = amaxV.reduceLanes(VectorOperators.MAX) / 127f;
+            float id = d != 0 ? 1f / d : 0f;
+            dx[dOff + blk] = HalfFloats.f16ToFloat(HalfFloats.floatToF16(d));
+            for (int c = 0; c < 32; c += L) {
+                // q8_0's rounding, written out again (see the class comment on helpers)
+                FloatVector v = FloatVector.fromMemorySegment(F, src, s + 4L * c, LITTLE).mul(id);
+                FloatVector a = v.abs();
+                FloatVector t = (FloatVector) a.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+                FloatVector r = t.add(1f, a.sub(t).compare(VectorOperators.GE, 0.5f));
+                r = r.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f));
+                ((IntVector) r.convert(VectorOperators.F2I, 0)).and(0xFFFF).mul(0x10001)
+                        .intoArray(pairs, pOff + 32 * blk + c);
+            }
+        }
+    }
 }
