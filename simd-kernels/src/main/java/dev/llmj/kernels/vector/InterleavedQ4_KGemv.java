@@ -6,7 +6,6 @@ import static dev.llmj.kernels.VectorWidths.S;
 
 import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.KernelExecutor;
-import dev.llmj.kernels.Scratch;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -28,28 +27,38 @@ final class InterleavedQ4_KGemv {
     private static final int IL = I.length();
     private static final float REBIAS = 0x1p112f;
 
-    private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[0]);
-
     static void gemvBatch(KernelExecutor executor, InterleavedQ4_K w, MemorySegment xs, long xOff, int b,
             MemorySegment ys, long yOff) {
         int cols = w.cols();
         int blocks = cols / 32;
-        InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(xs, xOff, b, cols);
-        int[] xsum = Scratch.ints(SUMS, b * blocks);
-        for (int i = 0; i < b * blocks; i++) {
-            int sum = 0;
-            for (int e = 0; e < 32; e++) {
-                sum += (short) a.pairs()[32 * i + e];   // each int holds the activation twice; its low half is it
-            }
-            xsum[i] = sum;
-        }
+        long call = InterleavedQ4_0Gemv.newCall();
         InterleavedQ4_0Gemv.eachRowGroup(executor, w, b, ys, yOff, (g, g2, p, v, out, o) -> {
+            InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(call, xs, xOff, b, cols);
+            if (a.derivedCall != call) {
+                blockSums(a, b * blocks);
+                a.derivedCall = call;
+            }
+            int[] xsum = a.sums;
             if (g2 >= 0) {
-                part2(w, g, g2, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o);
+                part2(w, g, g2, 4L * IL * p, a.pairs, v * cols, a.dx, xsum, v * blocks, out, o);
             } else {
-                part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), xsum, v * blocks, out, o);
+                part(w, g, 4L * IL * p, a.pairs, v * cols, a.dx, xsum, v * blocks, out, o);
             }
         });
+    }
+
+    /** Each block's activation sum, into a.sums (n blocks). */
+    private static void blockSums(InterleavedQ4_0Gemv.Activations a, int n) {
+        if (a.sums.length < n) {
+            a.sums = new int[n];
+        }
+        for (int i = 0; i < n; i++) {
+            int sum = 0;
+            for (int e = 0; e < 32; e++) {
+                sum += (short) a.pairs[32 * i + e];   // each int holds the activation twice; its low half is it
+            }
+            a.sums[i] = sum;
+        }
     }
 
     private static void part(InterleavedQ4_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int[] xsum, int d0,

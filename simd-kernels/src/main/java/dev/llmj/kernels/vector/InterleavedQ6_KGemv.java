@@ -34,12 +34,13 @@ final class InterleavedQ6_KGemv {
     static void gemvBatch(KernelExecutor executor, InterleavedQ6_K w, MemorySegment xs, long xOff, int b,
             MemorySegment ys, long yOff) {
         int cols = w.cols();
-        InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(xs, xOff, b, cols);
+        long call = InterleavedQ4_0Gemv.newCall();
         InterleavedQ4_0Gemv.eachRowGroup(executor, w, b, ys, yOff, (g, g2, p, v, out, o) -> {
+            InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(call, xs, xOff, b, cols);
             if (g2 >= 0) {
-                part2(w, g, g2, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o);
+                part2(w, g, g2, 4L * IL * p, a.pairs, v * cols, a.dx, v * (cols / 32), out, o);
             } else {
-                part(w, g, 4L * IL * p, a.pairs(), v * cols, a.dx(), v * (cols / 32), out, o);
+                part(w, g, 4L * IL * p, a.pairs, v * cols, a.dx, v * (cols / 32), out, o);
             }
         });
     }

@@ -6,7 +6,6 @@ import static dev.llmj.kernels.VectorWidths.S;
 
 import dev.llmj.kernels.InterleavedQ8_0;
 import dev.llmj.kernels.KernelExecutor;
-import dev.llmj.kernels.Scratch;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -37,9 +36,6 @@ final class InterleavedQ8_0Gemv {
     /** 2^112: rebiases a binary16 exponent placed in a float (see {@code HalfVectors}). */
     private static final float REBIAS = 0x1p112f;
 
-    private static final ThreadLocal<int[]> HIGH = ThreadLocal.withInitial(() -> new int[0]);
-    private static final ThreadLocal<int[]> LOW = ThreadLocal.withInitial(() -> new int[0]);
-
     /**
      * ys[i] (b vectors of ws[i].rows() floats from yOffs[i]) = ws[i] · xs[v] for every v, all the
      * weights' row groups in one parallel job; every ws[i] has the same column count.
@@ -48,20 +44,33 @@ final class InterleavedQ8_0Gemv {
             MemorySegment[] ys, long[] yOffs) {
         int cols = ws[0].cols();
         int blocks = cols / 32;
-        InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(xs, xOff, b, cols);
-        int[] high = Scratch.ints(HIGH, b * cols);
-        int[] low = Scratch.ints(LOW, b * cols);
-        digits(a.pairs(), high, low, b * cols);
+        long call = InterleavedQ4_0Gemv.newCall();
         InterleavedQ4_0Gemv.eachRowGroup(executor, ws, b, ys, yOffs, (i, g, i2, g2, p, v, out, o) -> {
+            InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(call, xs, xOff, b, cols);
+            if (a.derivedCall != call) {
+                digits(a, b * cols);
+                a.derivedCall = call;
+            }
+            int[] high = a.high;
+            int[] low = a.low;
             long off = ws[i].tile(g, 0) + 4L * IL * p;
             if (i2 >= 0) {
                 part2(ws[i].tiles(), off, ws[i2].tiles(), ws[i2].tile(g2, 0) + 4L * IL * p, blocks, high, low, v * cols,
-                        a.dx(), v * blocks, out, o);
+                        a.dx, v * blocks, out, o);
             } else {
-                part(ws[i].tiles(), off, blocks, high, low, v * cols, a.dx(), v * blocks, out, o);
+                part(ws[i].tiles(), off, blocks, high, low, v * cols, a.dx, v * blocks, out, o);
             }
             return 1;
         });
+    }
+
+    /** {@link #digits(int[], int[], int[], int)} of a.pairs into a.high and a.low (n activations). */
+    private static void digits(InterleavedQ4_0Gemv.Activations a, int n) {
+        if (a.high.length < n) {
+            a.high = new int[n];
+            a.low = new int[n];
+        }
+        digits(a.pairs, a.high, a.low, n);
     }
 
     /**
