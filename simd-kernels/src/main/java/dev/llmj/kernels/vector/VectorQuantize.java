@@ -34,33 +34,7 @@ final class VectorQuantize {
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
 
     static void q8_0(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int n) {
-        for (int blk = 0; blk < n / 32; blk++) {
-            long s = srcOff + 128L * blk;
-            long o = dstOff + 34L * blk;
-            FloatVector amaxV = FloatVector.fromMemorySegment(F, src, s, LITTLE).abs();
-            for (int c = L; c < 32; c += L) {
-                amaxV = amaxV.max(FloatVector.fromMemorySegment(F, src, s + 4L * c, LITTLE).abs());
-            }
-            float amax = amaxV.reduceLanes(VectorOperators.MAX);
-            float d = amax / 127f;
-            float id = d != 0 ? 1f / d : 0f;
-            dst.set(LE.SHORT, o, HalfFloats.floatToF16(d));
-            for (int c = 0; c < 32; c += L) {
-                FloatVector v = FloatVector.fromMemorySegment(F, src, s + 4L * c, LITTLE).mul(id);
-                FloatVector a = v.abs();
-                FloatVector t = (FloatVector) a.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-                FloatVector r = t.add(1f, a.sub(t).compare(VectorOperators.GE, 0.5f));
-                r = r.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f));
-                // float → int in place (same shape, one instruction), then int → byte narrowing
-                IntVector q = (IntVector) r.convert(VectorOperators.F2I, 0);
-                ByteVector b = (ByteVector) q.castShape(B_PER_F, 0);
-                if (B_PER_F_PADDED) {
-                    b.intoMemorySegment(dst, o + 2 + c, LITTLE, B_PER_F_USED);
-                } else {
-                    b.intoMemorySegment(dst, o + 2 + c, LITTLE);
-                }
-            }
-        }
+        quantize(src, srcOff, n, dst, dstOff, null, 0, null, 0);
     }
 
     /**
@@ -72,24 +46,47 @@ final class VectorQuantize {
      * store and reload per 16 values).
      */
     static void q8_0Pairs(MemorySegment src, long srcOff, int[] pairs, int pOff, float[] dx, int dOff, int n) {
+        quantize(src, srcOff, n, null, 0, pairs, pOff, dx, dOff);
+    }
+
+    /** {@link #q8_0} into {@code dst} when it is not null, else {@link #q8_0Pairs} into pairs and dx. */
+    private static void quantize(MemorySegment src, long srcOff, int n, MemorySegment dst, long dstOff, int[] pairs,
+            int pOff, float[] dx, int dOff) {
         for (int blk = 0; blk < n / 32; blk++) {
             long s = srcOff + 128L * blk;
+            long o = dstOff + 34L * blk;
             FloatVector amaxV = FloatVector.fromMemorySegment(F, src, s, LITTLE).abs();
             for (int c = L; c < 32; c += L) {
                 amaxV = amaxV.max(FloatVector.fromMemorySegment(F, src, s + 4L * c, LITTLE).abs());
             }
-            float d = amaxV.reduceLanes(VectorOperators.MAX) / 127f;
+            float amax = amaxV.reduceLanes(VectorOperators.MAX);
+            float d = amax / 127f;
             float id = d != 0 ? 1f / d : 0f;
-            dx[dOff + blk] = HalfFloats.f16ToFloat(HalfFloats.floatToF16(d));
+            short d16 = HalfFloats.floatToF16(d);
+            if (dst != null) {
+                dst.set(LE.SHORT, o, d16);
+            } else {
+                dx[dOff + blk] = HalfFloats.f16ToFloat(d16);
+            }
             for (int c = 0; c < 32; c += L) {
-                // q8_0's rounding, written out again (see the class comment on helpers)
                 FloatVector v = FloatVector.fromMemorySegment(F, src, s + 4L * c, LITTLE).mul(id);
                 FloatVector a = v.abs();
                 FloatVector t = (FloatVector) a.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
                 FloatVector r = t.add(1f, a.sub(t).compare(VectorOperators.GE, 0.5f));
                 r = r.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f));
-                ((IntVector) r.convert(VectorOperators.F2I, 0)).and(0xFFFF).mul(0x10001)
-                        .intoArray(pairs, pOff + 32 * blk + c);
+                // float → int in place (same shape, one instruction)
+                IntVector q = (IntVector) r.convert(VectorOperators.F2I, 0);
+                if (dst == null) {
+                    q.and(0xFFFF).mul(0x10001).intoArray(pairs, pOff + 32 * blk + c);
+                } else {
+                    // int → byte narrowing
+                    ByteVector b = (ByteVector) q.castShape(B_PER_F, 0);
+                    if (B_PER_F_PADDED) {
+                        b.intoMemorySegment(dst, o + 2 + c, LITTLE, B_PER_F_USED);
+                    } else {
+                        b.intoMemorySegment(dst, o + 2 + c, LITTLE);
+                    }
+                }
             }
         }
     }
