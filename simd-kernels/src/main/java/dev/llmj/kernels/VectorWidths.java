@@ -52,6 +52,12 @@ public final class VectorWidths {
      */
     public static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
 
+    /**
+     * Bytes with one lane per short lane of {@link #S}: read and sign-extended to shorts on load
+     * (the interleaved Q8_0 and Q6_K kernels, whose tiles hold signed bytes).
+     */
+    public static final VectorSpecies<Byte> B_PER_S = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
+
     /** Float lanes per vector. */
     public static final int F_LANES = F.length();
 

@@ -107,7 +107,7 @@ final class InterleavedQ4_0Gemv {
     /**
      * One call's b vectors prepared for the interleaved kernels ({@link #prepare}) by the thread
      * that reads them, once per thread per call; and what a kernel derives from them (Q8_0's
-     * digits, Q4_K's block sums), likewise. One per thread, reused from call to call.
+     * digits, Q4_K's block sums, Q6_K's column pairs), likewise. One per thread, reused from call to call.
      *
      * <p>Why each thread prepares its own: prepared once by the calling thread, every call's
      * stores hit lines the other thread had read during the call before, and each such store
@@ -129,6 +129,8 @@ final class InterleavedQ4_0Gemv {
         int[] low = new int[0];
         /** Q4_K's activation sum per block. */
         int[] sums = new int[0];
+        /** Q6_K's activations by column pair: column 2c's in the low short of int c, 2c + 1's in the high. */
+        int[] columnPairs = new int[0];
     }
 
     private static final ThreadLocal<Activations> ACTIVATIONS = ThreadLocal.withInitial(Activations::new);

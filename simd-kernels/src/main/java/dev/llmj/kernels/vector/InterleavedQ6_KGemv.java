@@ -1,27 +1,37 @@
 package dev.llmj.kernels.vector;
 
+import static dev.llmj.kernels.VectorWidths.B_PER_S;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.I;
 import static dev.llmj.kernels.VectorWidths.S;
+import static dev.llmj.kernels.VectorWidths.S_PER_F;
 
 import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.KernelExecutor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * GEMV on {@link InterleavedQ6_K} tiles with Q8_0 activations, in 16-bit integer lanes (one row
- * per lane), bit for bit {@code ScalarInterleavedQ6_K}: per 64-byte chunk (two columns × 32 rows)
- * the two signed bytes of each lane are sign-extended by shifts, multiplied by their columns'
- * activations and added; every eight columns the short sums are split into even and odd rows as
- * ints and multiplied by the sub-block's scales into int sums; per 32-column block those are
- * converted to float and fma'd with the rows' super-scales times the activation block's scale.
- * Every integer step is exact, so the order of the adds does not matter; the float steps are the
- * scalar twin's. Activations are prepared as for {@link InterleavedQ4_0Gemv}.
+ * GEMV on {@link InterleavedQ6_K} tiles with Q8_0 activations, in 16-bit integer lanes, bit for
+ * bit {@code ScalarInterleavedQ6_K}. A chunk's bytes (two columns × 32 rows, row r's pair in
+ * short r) are read as they lie and sign-extended byte to short on load, as
+ * {@link InterleavedQ8_0Gemv} does: lane 2r holds row r's value of the even column, lane 2r + 1
+ * of the odd one, multiplied by an int broadcast holding both columns' activations. Over a
+ * 16-column sub-block each lane sums eight products (|q·x| ≤ 32·127, so eight fit a short); the
+ * int lanes' two shorts added give each row's sub-block sum, multiplied by its scale in int
+ * lanes; per 32-column block those are converted to float and fma'd with the rows' super-scales
+ * times the activation block's scale. Every integer step is exact, so the order of the adds does
+ * not matter; the float steps are the scalar twin's. Rows come out in order.
+ *
+ * <p>Against the form before (one 64-byte load and a shift pair per column, sums split into even
+ * and odd rows and scaled every eight columns), one thread, same bits: 32000 × 768 from DRAM
+ * (three copies cycled) 49 → 41 ps per weight, in cache 38 → 33. Activations are prepared as for
+ * {@link InterleavedQ4_0Gemv}, plus their column pairs.
  */
 final class InterleavedQ6_KGemv {
     private InterleavedQ6_KGemv() {}
@@ -30,75 +40,95 @@ final class InterleavedQ6_KGemv {
     private static final int IL = I.length();
     private static final float REBIAS = 0x1p112f;
 
-
     static void gemvBatch(KernelExecutor executor, InterleavedQ6_K w, MemorySegment xs, long xOff, int b,
             MemorySegment ys, long yOff) {
         int cols = w.cols();
         long call = InterleavedQ4_0Gemv.newCall();
         InterleavedQ4_0Gemv.eachRowGroup(executor, w, b, ys, yOff, (g, g2, p, v, out, o) -> {
             InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(call, xs, xOff, b, cols);
+            if (a.derivedCall != call) {
+                columnPairs(a, b * cols);
+                a.derivedCall = call;
+            }
             if (g2 >= 0) {
-                part2(w, g, g2, 4L * IL * p, a.pairs, v * cols, a.dx, v * (cols / 32), out, o);
+                part2(w, g, g2, 4L * IL * p, a.columnPairs, v * cols / 2, a.dx, v * (cols / 32), out, o);
             } else {
-                part(w, g, 4L * IL * p, a.pairs, v * cols, a.dx, v * (cols / 32), out, o);
+                part(w, g, 4L * IL * p, a.columnPairs, v * cols / 2, a.dx, v * (cols / 32), out, o);
             }
         });
     }
 
-    private static void part(InterleavedQ6_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int d0,
+    /** a.pairs by column pair into a.columnPairs: column 2c's activation in int c's low short, 2c + 1's in its high. */
+    private static void columnPairs(InterleavedQ4_0Gemv.Activations a, int n) {
+        if (a.columnPairs.length < n / 2) {
+            a.columnPairs = new int[n / 2];
+        }
+        for (int c = 0; c < n / 2; c++) {
+            a.columnPairs[c] = (a.pairs[2 * c] & 0xFFFF) | a.pairs[2 * c + 1] << 16;
+        }
+    }
+
+    /**
+     * 2·IL rows of row group g against one vector, from byte {@code lane0} of every chunk (and
+     * scale row); column pair c's activations are columnPairs[c0 + c]; results go to out[o ..] in
+     * row order.
+     */
+    private static void part(InterleavedQ6_K w, int g, long lane0, int[] columnPairs, int c0, float[] dx, int d0,
             float[] out, int o) {
         MemorySegment t = w.tiles();
-        FloatVector even = FloatVector.zero(F);
-        FloatVector odd = FloatVector.zero(F);
-        ShortVector eight = ShortVector.broadcast(S, (short) 8);
+        FloatVector accA = FloatVector.zero(F);
+        FloatVector accB = FloatVector.zero(F);
+        int next = B_PER_S.length();   // bytes (and scale bytes) of rows IL .. 2·IL−1 follow those of rows 0 .. IL−1
         // read once, as InterleavedQ4_KGemv does (an accessor called in the loop spills the vectors)
         int superBlocks = w.superBlocks();
         long st = w.superTile(g, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ6_K.SUPER_BYTES) {
-            // super-scales, even rows in the low halves of the ints, widened as finite binary16
-            IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE);
-            FloatVector dEven = (FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
-                    .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
-            FloatVector dOdd = (FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
-                    .or(d.and(0x80000000)).reinterpretShape(F, 0);
+            IntVector dA = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector superA = (FloatVector) dA.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(dA.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            IntVector dB = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st + InterleavedQ6_K.SUPER_SCALES + next, LITTLE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector superB = (FloatVector) dB.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(dB.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
             for (int k = 0; k < 8; k++) {
                 long blk = InterleavedQ6_K.block(st, k);
-                int j = x0 + 256 * sb + 32 * k;
-                IntVector sumEven = IntVector.zero(I);
-                IntVector sumOdd = IntVector.zero(I);
-                // bytes of each int: even row's scale of columns 0..15, of 16..31, then the odd row's
-                IntVector sc = IntVector.fromMemorySegment(I, t, blk + InterleavedQ6_K.SCALES, LITTLE);
+                IntVector scA = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, blk + InterleavedQ6_K.SCALES, LITTLE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector sumA = IntVector.zero(I);
+                IntVector scB = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, blk + InterleavedQ6_K.SCALES + next, LITTLE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector sumB = IntVector.zero(I);
+                int j = c0 + 128 * sb + 16 * k;
                 for (int half = 0; half < 2; half++) {
-                    IntVector scEven = sc.lanewise(VectorOperators.LSHL, 24 - 8 * half)
-                            .lanewise(VectorOperators.ASHR, 24);
-                    IntVector scOdd = sc.lanewise(VectorOperators.LSHL, 8 - 8 * half).lanewise(VectorOperators.ASHR, 24);
-                    for (int eighth = 2 * half; eighth < 2 * half + 2; eighth++, j += 8) {
-                        long c0 = blk + InterleavedQ6_K.VALUES + 256L * eighth;
-                        ShortVector s = ShortVector.zero(S);
-                        for (int c = 0; c < 4; c++) {
-                            // sign-extended as InterleavedQ4_0Gemv does its nibbles (an int left shift)
-                            IntVector pair = IntVector.fromMemorySegment(I, t, c0 + 64L * c, LITTLE);
-                            ShortVector lo = ((ShortVector) pair.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
-                                    .lanewise(VectorOperators.ASHR, eight);
-                            ShortVector hi = ((ShortVector) pair.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, eight);
-                            s = s.add(lo.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c]).reinterpretShape(S, 0)));
-                            s = s.add(hi.mul((ShortVector) IntVector.broadcast(I, pairs[j + 2 * c + 1]).reinterpretShape(S, 0)));
-                        }
-                        IntVector sums = (IntVector) s.reinterpretShape(I, 0);
-                        sumEven = sumEven.add(
-                                sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scEven));
-                        sumOdd = sumOdd.add(sums.lanewise(VectorOperators.ASHR, 16).mul(scOdd));
+                    ShortVector sA = ShortVector.zero(S);
+                    ShortVector sB = ShortVector.zero(S);
+                    for (int c = 8 * half; c < 8 * half + 8; c++, j++) {
+                        ShortVector x = (ShortVector) IntVector.broadcast(I, columnPairs[j]).reinterpretShape(S, 0);
+                        sA = sA.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk + InterleavedQ6_K.VALUES + 64L * c, LITTLE)
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(x));
+                        sB = sB.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk + InterleavedQ6_K.VALUES + 64L * c + next,
+                                LITTLE).convertShape(VectorOperators.B2S, S, 0)).mul(x));
                     }
+                    // per int lane (row): its even- and odd-column shorts added, times its scale for these 16 columns
+                    IntVector iA = (IntVector) sA.reinterpretShape(I, 0);
+                    sumA = sumA.add(iA.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(iA.lanewise(VectorOperators.ASHR, 16))
+                            .mul(scA.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24)));
+                    IntVector iB = (IntVector) sB.reinterpretShape(I, 0);
+                    sumB = sumB.add(iB.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(iB.lanewise(VectorOperators.ASHR, 16))
+                            .mul(scB.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24)));
                 }
                 float dxb = dx[d0 + 8 * sb + k] * REBIAS;
-                even = ((FloatVector) sumEven.convert(VectorOperators.I2F, 0)).fma(dEven.mul(dxb), even);
-                odd = ((FloatVector) sumOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
+                accA = ((FloatVector) sumA.convert(VectorOperators.I2F, 0)).fma(superA.mul(dxb), accA);
+                accB = ((FloatVector) sumB.convert(VectorOperators.I2F, 0)).fma(superB.mul(dxb), accB);
             }
         }
-        even.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
-        odd.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
-        InterleavedQ4_0Gemv.toRowOrder(out, o);
+        accA.intoArray(out, o);
+        accB.intoArray(out, o + IL);
     }
+
     /**
      * {@link #part} for row groups g and g2 at once, reading two streams of tiles side by side
      * (see {@link InterleavedQ4_0Gemv#eachRowGroup}); each group's integer sums and fma chain are
@@ -106,83 +136,95 @@ final class InterleavedQ6_KGemv {
      * out[{@link InterleavedQ4_0Gemv#PAIRED} + o ..]. Written out for both groups: a helper
      * returning vectors would be boxed where C2 declines to inline it.
      */
-    private static void part2(InterleavedQ6_K w, int g, int g2, long lane0, int[] pairs, int x0, float[] dx, int d0,
-            float[] out, int o) {
+    private static void part2(InterleavedQ6_K w, int g, int g2, long lane0, int[] columnPairs, int c0, float[] dx,
+            int d0, float[] out, int o) {
         MemorySegment t = w.tiles();
-        FloatVector even = FloatVector.zero(F);
-        FloatVector odd = FloatVector.zero(F);
-        FloatVector even2 = FloatVector.zero(F);
-        FloatVector odd2 = FloatVector.zero(F);
-        ShortVector eight = ShortVector.broadcast(S, (short) 8);
+        FloatVector accA = FloatVector.zero(F);
+        FloatVector accB = FloatVector.zero(F);
+        FloatVector accA2 = FloatVector.zero(F);
+        FloatVector accB2 = FloatVector.zero(F);
+        int next = B_PER_S.length();   // bytes (and scale bytes) of rows IL .. 2·IL−1 follow those of rows 0 .. IL−1
+        // read once, as InterleavedQ4_KGemv does (an accessor called in the loop spills the vectors)
         int superBlocks = w.superBlocks();
         long st = w.superTile(g, 0) + lane0;
         long st2 = w.superTile(g2, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ6_K.SUPER_BYTES, st2 += InterleavedQ6_K.SUPER_BYTES) {
-            IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE);
-            FloatVector dEven = (FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
-                    .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
-            FloatVector dOdd = (FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
-                    .or(d.and(0x80000000)).reinterpretShape(F, 0);
-            IntVector e = IntVector.fromMemorySegment(I, t, st2 + InterleavedQ6_K.SUPER_SCALES, LITTLE);
-            FloatVector eEven = (FloatVector) e.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
-                    .or(e.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
-            FloatVector eOdd = (FloatVector) e.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
-                    .or(e.and(0x80000000)).reinterpretShape(F, 0);
+            IntVector dA = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector superA = (FloatVector) dA.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(dA.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            IntVector dB = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st + InterleavedQ6_K.SUPER_SCALES + next, LITTLE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector superB = (FloatVector) dB.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(dB.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            IntVector dA2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st2 + InterleavedQ6_K.SUPER_SCALES, LITTLE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector superA2 = (FloatVector) dA2.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(dA2.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
+            IntVector dB2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st2 + InterleavedQ6_K.SUPER_SCALES + next, LITTLE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector superB2 = (FloatVector) dB2.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
+                    .or(dB2.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
             for (int k = 0; k < 8; k++) {
                 long blk = InterleavedQ6_K.block(st, k);
+                IntVector scA = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, blk + InterleavedQ6_K.SCALES, LITTLE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector sumA = IntVector.zero(I);
+                IntVector scB = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, blk + InterleavedQ6_K.SCALES + next, LITTLE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector sumB = IntVector.zero(I);
                 long blk2 = InterleavedQ6_K.block(st2, k);
-                int j = x0 + 256 * sb + 32 * k;
-                IntVector sumEven = IntVector.zero(I);
-                IntVector sumOdd = IntVector.zero(I);
-                IntVector sumEven2 = IntVector.zero(I);
-                IntVector sumOdd2 = IntVector.zero(I);
-                IntVector sc = IntVector.fromMemorySegment(I, t, blk + InterleavedQ6_K.SCALES, LITTLE);
-                IntVector sc2 = IntVector.fromMemorySegment(I, t, blk2 + InterleavedQ6_K.SCALES, LITTLE);
+                IntVector scA2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, blk2 + InterleavedQ6_K.SCALES, LITTLE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector sumA2 = IntVector.zero(I);
+                IntVector scB2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, blk2 + InterleavedQ6_K.SCALES + next, LITTLE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector sumB2 = IntVector.zero(I);
+                int j = c0 + 128 * sb + 16 * k;
                 for (int half = 0; half < 2; half++) {
-                    IntVector scEven = sc.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24);
-                    IntVector scOdd = sc.lanewise(VectorOperators.LSHL, 8 - 8 * half).lanewise(VectorOperators.ASHR, 24);
-                    IntVector scEven2 = sc2.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24);
-                    IntVector scOdd2 = sc2.lanewise(VectorOperators.LSHL, 8 - 8 * half).lanewise(VectorOperators.ASHR, 24);
-                    for (int eighth = 2 * half; eighth < 2 * half + 2; eighth++, j += 8) {
-                        long c0 = blk + InterleavedQ6_K.VALUES + 256L * eighth;
-                        long c2 = blk2 + InterleavedQ6_K.VALUES + 256L * eighth;
-                        ShortVector s = ShortVector.zero(S);
-                        ShortVector s2 = ShortVector.zero(S);
-                        for (int c = 0; c < 4; c++) {
-                            ShortVector x0c = (ShortVector) IntVector.broadcast(I, pairs[j + 2 * c]).reinterpretShape(S, 0);
-                            ShortVector x1c = (ShortVector) IntVector.broadcast(I, pairs[j + 2 * c + 1]).reinterpretShape(S, 0);
-                            IntVector pair = IntVector.fromMemorySegment(I, t, c0 + 64L * c, LITTLE);
-                            s = s.add(((ShortVector) pair.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
-                                    .lanewise(VectorOperators.ASHR, eight).mul(x0c));
-                            s = s.add(((ShortVector) pair.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, eight).mul(x1c));
-                            IntVector pair2 = IntVector.fromMemorySegment(I, t, c2 + 64L * c, LITTLE);
-                            s2 = s2.add(((ShortVector) pair2.lanewise(VectorOperators.LSHL, 8).reinterpretShape(S, 0))
-                                    .lanewise(VectorOperators.ASHR, eight).mul(x0c));
-                            s2 = s2.add(((ShortVector) pair2.reinterpretShape(S, 0)).lanewise(VectorOperators.ASHR, eight).mul(x1c));
-                        }
-                        IntVector sums = (IntVector) s.reinterpretShape(I, 0);
-                        sumEven = sumEven.add(
-                                sums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scEven));
-                        sumOdd = sumOdd.add(sums.lanewise(VectorOperators.ASHR, 16).mul(scOdd));
-                        IntVector sums2 = (IntVector) s2.reinterpretShape(I, 0);
-                        sumEven2 = sumEven2.add(
-                                sums2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scEven2));
-                        sumOdd2 = sumOdd2.add(sums2.lanewise(VectorOperators.ASHR, 16).mul(scOdd2));
+                    ShortVector sA = ShortVector.zero(S);
+                    ShortVector sB = ShortVector.zero(S);
+                    ShortVector sA2 = ShortVector.zero(S);
+                    ShortVector sB2 = ShortVector.zero(S);
+                    for (int c = 8 * half; c < 8 * half + 8; c++, j++) {
+                        ShortVector x = (ShortVector) IntVector.broadcast(I, columnPairs[j]).reinterpretShape(S, 0);
+                        sA = sA.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk + InterleavedQ6_K.VALUES + 64L * c, LITTLE)
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(x));
+                        sB = sB.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk + InterleavedQ6_K.VALUES + 64L * c + next,
+                                LITTLE).convertShape(VectorOperators.B2S, S, 0)).mul(x));
+                        sA2 = sA2.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk2 + InterleavedQ6_K.VALUES + 64L * c, LITTLE)
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(x));
+                        sB2 = sB2.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk2 + InterleavedQ6_K.VALUES + 64L * c + next,
+                                LITTLE).convertShape(VectorOperators.B2S, S, 0)).mul(x));
                     }
+                    // per int lane (row): its even- and odd-column shorts added, times its scale for these 16 columns
+                    IntVector iA = (IntVector) sA.reinterpretShape(I, 0);
+                    sumA = sumA.add(iA.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(iA.lanewise(VectorOperators.ASHR, 16))
+                            .mul(scA.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24)));
+                    IntVector iB = (IntVector) sB.reinterpretShape(I, 0);
+                    sumB = sumB.add(iB.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(iB.lanewise(VectorOperators.ASHR, 16))
+                            .mul(scB.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24)));
+                    IntVector iA2 = (IntVector) sA2.reinterpretShape(I, 0);
+                    sumA2 = sumA2.add(iA2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(iA2.lanewise(VectorOperators.ASHR, 16))
+                            .mul(scA2.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24)));
+                    IntVector iB2 = (IntVector) sB2.reinterpretShape(I, 0);
+                    sumB2 = sumB2.add(iB2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(iB2.lanewise(VectorOperators.ASHR, 16))
+                            .mul(scB2.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24)));
                 }
                 float dxb = dx[d0 + 8 * sb + k] * REBIAS;
-                even = ((FloatVector) sumEven.convert(VectorOperators.I2F, 0)).fma(dEven.mul(dxb), even);
-                odd = ((FloatVector) sumOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
-                even2 = ((FloatVector) sumEven2.convert(VectorOperators.I2F, 0)).fma(eEven.mul(dxb), even2);
-                odd2 = ((FloatVector) sumOdd2.convert(VectorOperators.I2F, 0)).fma(eOdd.mul(dxb), odd2);
+                accA = ((FloatVector) sumA.convert(VectorOperators.I2F, 0)).fma(superA.mul(dxb), accA);
+                accB = ((FloatVector) sumB.convert(VectorOperators.I2F, 0)).fma(superB.mul(dxb), accB);
+                accA2 = ((FloatVector) sumA2.convert(VectorOperators.I2F, 0)).fma(superA2.mul(dxb), accA2);
+                accB2 = ((FloatVector) sumB2.convert(VectorOperators.I2F, 0)).fma(superB2.mul(dxb), accB2);
             }
         }
-        even.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
-        odd.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
-        InterleavedQ4_0Gemv.toRowOrder(out, o);
-        even2.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);
-        odd2.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD + IL);
-        InterleavedQ4_0Gemv.toRowOrder(out, InterleavedQ4_0Gemv.PAIRED + o);
+        accA.intoArray(out, o);
+        accB.intoArray(out, o + IL);
+        accA2.intoArray(out, InterleavedQ4_0Gemv.PAIRED + o);
+        accB2.intoArray(out, InterleavedQ4_0Gemv.PAIRED + o + IL);
     }
-
 }

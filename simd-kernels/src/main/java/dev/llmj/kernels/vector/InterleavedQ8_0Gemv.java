@@ -1,5 +1,6 @@
 package dev.llmj.kernels.vector;
 
+import static dev.llmj.kernels.VectorWidths.B_PER_S;
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.I;
 import static dev.llmj.kernels.VectorWidths.S;
@@ -14,7 +15,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,8 +42,6 @@ final class InterleavedQ8_0Gemv {
     private static final int IL = I.length();
     /** 2^112: rebiases a binary16 exponent placed in a float (see {@code HalfVectors}). */
     private static final float REBIAS = 0x1p112f;
-    /** Bytes of half a tile chunk's row span: one short vector's lanes (IL rows, two columns each). */
-    private static final VectorSpecies<Byte> B_PER_S = VectorSpecies.of(byte.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
     /** IL rows' binary16 scales. */
     private static final VectorSpecies<Short> SCALE_SHORTS = S_PER_F;
 
