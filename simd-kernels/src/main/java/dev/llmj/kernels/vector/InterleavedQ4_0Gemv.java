@@ -124,7 +124,7 @@ final class InterleavedQ4_0Gemv {
         int[] pairs = new int[0];
         /** Each block's scale. */
         float[] dx = new float[0];
-        /** Q8_0's digits of the activations ({@code InterleavedQ8_0Gemv.digits}). */
+        /** Q8_0's digits of the activations by column pair ({@code InterleavedQ8_0Gemv.digits}). */
         int[] high = new int[0];
         int[] low = new int[0];
         /** Q4_K's activation sum per block. */
