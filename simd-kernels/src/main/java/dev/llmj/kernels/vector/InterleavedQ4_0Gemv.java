@@ -127,6 +127,9 @@ final class InterleavedQ4_0Gemv {
         /** Q8_0's digits of the activations by column pair ({@code InterleavedQ8_0Gemv.digits}). */
         int[] high = new int[0];
         int[] low = new int[0];
+        /** Q8_0's digits each twice in an int, for a batch's cached passes ({@code InterleavedQ8_0Gemv.digitsTwice}). */
+        int[] highTwice = new int[0];
+        int[] lowTwice = new int[0];
         /** Q4_K's activation sum per block. */
         int[] sums = new int[0];
         /** Q6_K's activations by column pair: column 2c's in the low short of int c, 2c + 1's in the high. */
