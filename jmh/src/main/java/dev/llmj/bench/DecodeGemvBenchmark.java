@@ -1,6 +1,8 @@
 package dev.llmj.bench;
 
 import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.InterleavedQ4_K;
+import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.InterleavedQ8_0;
 import dev.llmj.kernels.InterleavedWeights;
 import dev.llmj.kernels.KernelExecutor;
@@ -25,8 +27,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * What one decode step runs per projection: {@code gemvBatchF32} with b vectors against a
- * 110m-sized weight matrix, or for {@code Q4_0_interleaved} / {@code Q8_0_interleaved} the
- * interleaved kernel with Q8_0 activations (what decoding runs for those weights) against a
+ * 110m-sized weight matrix, or for {@code Q4_0_interleaved} / {@code Q8_0_interleaved} /
+ * {@code Q4_K_interleaved} / {@code Q6_K_interleaved} (random K-quant blocks) the interleaved kernel with Q8_0 activations (what decoding runs for those weights) against a
  * 110m-sized weight matrix (rows×cols), on 1 or 2 threads. Like in decoding, the weights come from
  * DRAM, not from cache: {@link #COPIES_BYTES} of copies of the matrix are cycled through, one per
  * call, so the prefetch behaviour of the kernels is measured too (it was decisive: two rows
@@ -40,7 +42,8 @@ public class DecodeGemvBenchmark {
     /** Bytes of weight copies cycled through: well beyond the last-level cache. */
     static final long COPIES_BYTES = 96L << 20;
 
-    @Param({"Q4_0", GemvBenchmark.INTERLEAVED, "Q8_0", "Q8_0" + GemvBenchmark.SUFFIX, "F32"})
+    @Param({"Q4_0", GemvBenchmark.INTERLEAVED, "Q8_0", "Q8_0" + GemvBenchmark.SUFFIX, "Q4_K" + GemvBenchmark.SUFFIX,
+            "Q6_K" + GemvBenchmark.SUFFIX, "F32"})
     public String dtype;
 
     /** rows x cols: the 110m attention/down shapes and the up/gate shape. */
@@ -69,8 +72,13 @@ public class DecodeGemvBenchmark {
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
-        Tensor f = Tensor.wrap(GemmBenchmark.randomFloats(arena, (long) rows * cols, 3), 0, DType.F32, rows, cols);
-        Tensor w = t == DType.F32 ? f : Codecs.convert(f, t, arena);
+        Tensor w;
+        if (t == DType.Q4_K || t == DType.Q6_K) {
+            w = GemvBenchmark.randomKQuant(arena, t, rows, cols);
+        } else {
+            Tensor f = Tensor.wrap(GemmBenchmark.randomFloats(arena, (long) rows * cols, 3), 0, DType.F32, rows, cols);
+            w = t == DType.F32 ? f : Codecs.convert(f, t, arena);
+        }
         int n = (int) Math.max(1, COPIES_BYTES / w.segment().byteSize());
         copies = new Tensor[n];
         for (int i = 0; i < n; i++) {
@@ -81,8 +89,13 @@ public class DecodeGemvBenchmark {
         if (dtype.endsWith(GemvBenchmark.SUFFIX)) {
             interleaved = new InterleavedWeights[n];
             for (int i = 0; i < n; i++) {
-                interleaved[i] = t == DType.Q4_0 ? InterleavedQ4_0.of(copies[i], arena, KernelExecutor.singleThread())
-                        : InterleavedQ8_0.of(copies[i], arena, KernelExecutor.singleThread());
+                KernelExecutor one = KernelExecutor.singleThread();
+                interleaved[i] = switch (t) {
+                    case Q4_0 -> InterleavedQ4_0.of(copies[i], arena, one);
+                    case Q8_0 -> InterleavedQ8_0.of(copies[i], arena, one);
+                    case Q4_K -> InterleavedQ4_K.of(copies[i], arena, one);
+                    default -> InterleavedQ6_K.of(copies[i], arena, one);
+                };
             }
         }
         x = GemmBenchmark.randomFloats(arena, (long) b * cols, 4);
@@ -105,6 +118,8 @@ public class DecodeGemvBenchmark {
             switch (interleaved[i]) {
                 case InterleavedQ4_0 q4 -> k.gemvBatch(q4, x, 0, b, y, 0);
                 case InterleavedQ8_0 q8 -> k.gemvBatch(q8, x, 0, b, y, 0);
+                case InterleavedQ4_K q4k -> k.gemvBatch(q4k, x, 0, b, y, 0);
+                case InterleavedQ6_K q6k -> k.gemvBatch(q6k, x, 0, b, y, 0);
                 default -> throw new IllegalStateException("not benchmarked here: " + interleaved[i]);
             }
         } else {
