@@ -124,16 +124,26 @@ final class InterleavedQ4_0Gemv {
         int[] pairs = new int[0];
         /** Each block's scale. */
         float[] dx = new float[0];
-        /** Q8_0's digits of the activations by column pair ({@code InterleavedQ8_0Gemv.digits}). */
+        /** Q8_0's digits of the activations by column pair ({@link #columnPairs} of the two below). */
         int[] high = new int[0];
         int[] low = new int[0];
-        /** Q8_0's digits each twice in an int, for a batch's cached passes ({@code InterleavedQ8_0Gemv.digitsTwice}). */
+        /** Q8_0's digits each twice in an int ({@code InterleavedQ8_0Gemv.digits}), for a batch's cached passes. */
         int[] highTwice = new int[0];
         int[] lowTwice = new int[0];
         /** Q4_K's activation sum per block. */
         int[] sums = new int[0];
-        /** Q6_K's activations by column pair: column 2c's in the low short of int c, 2c + 1's in the high. */
+        /** Q6_K's activations by column pair ({@link #columnPairs} of {@link #pairs}). */
         int[] columnPairs = new int[0];
+    }
+
+    /**
+     * {@code twice} (n values, each twice in an int) by column pair into {@code byPair}: value 2c
+     * in the low short of int c, value 2c + 1 in its high short (n even).
+     */
+    static void columnPairs(int[] twice, int[] byPair, int n) {
+        for (int c = 0; c < n / 2; c++) {
+            byPair[c] = (twice[2 * c] & 0xFFFF) | twice[2 * c + 1] << 16;
+        }
     }
 
     private static final ThreadLocal<Activations> ACTIVATIONS = ThreadLocal.withInitial(Activations::new);

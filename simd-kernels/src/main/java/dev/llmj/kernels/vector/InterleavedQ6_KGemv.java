@@ -58,14 +58,12 @@ final class InterleavedQ6_KGemv {
         });
     }
 
-    /** a.pairs by column pair into a.columnPairs: column 2c's activation in int c's low short, 2c + 1's in its high. */
+    /** a.pairs by column pair into a.columnPairs (n activations). */
     private static void columnPairs(InterleavedQ4_0Gemv.Activations a, int n) {
         if (a.columnPairs.length < n / 2) {
             a.columnPairs = new int[n / 2];
         }
-        for (int c = 0; c < n / 2; c++) {
-            a.columnPairs[c] = (a.pairs[2 * c] & 0xFFFF) | a.pairs[2 * c + 1] << 16;
-        }
+        InterleavedQ4_0Gemv.columnPairs(a.pairs, a.columnPairs, n);
     }
 
     /**

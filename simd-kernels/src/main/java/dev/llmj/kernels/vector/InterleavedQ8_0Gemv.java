@@ -15,7 +15,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * GEMV on {@link InterleavedQ8_0} tiles with Q8_0 activations, in 16-bit integer lanes. Each
@@ -46,8 +45,6 @@ final class InterleavedQ8_0Gemv {
     private static final int IL = I.length();
     /** 2^112: rebiases a binary16 exponent placed in a float (see {@code HalfVectors}). */
     private static final float REBIAS = 0x1p112f;
-    /** IL rows' binary16 scales. */
-    private static final VectorSpecies<Short> SCALE_SHORTS = S_PER_F;
 
     /**
      * ys[i] (b vectors of ws[i].rows() floats from yOffs[i]) = ws[i] · xs[v] for every v, all the
@@ -61,7 +58,7 @@ final class InterleavedQ8_0Gemv {
         InterleavedQ4_0Gemv.eachRowGroup(executor, ws, b, ys, yOffs, (i, g, i2, g2, p, v, out, o) -> {
             InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(call, xs, xOff, b, cols);
             if (a.derivedCall != call) {
-                digits(a, b * cols, b);
+                digits(a, b * cols);
                 a.derivedCall = call;
             }
             long off = ws[i].tile(g, 0) + 4L * IL * p;
@@ -84,26 +81,28 @@ final class InterleavedQ8_0Gemv {
     }
 
     /**
-     * {@link #digits(int[], int[], int[], int)} of a.pairs into a.high and a.low (n activations),
-     * and for a batch (b &gt; 1) {@link #digitsTwice} into a.highTwice and a.lowTwice.
+     * The digits of a.pairs, each twice in an int ({@link #digits(int[], int[], int[], int)}, which
+     * {@link #partCached} reads), into a.highTwice and a.lowTwice, and by column pair
+     * ({@link InterleavedQ4_0Gemv#columnPairs}, which {@link #part} reads) into a.high and a.low
+     * (n activations).
      */
-    private static void digits(InterleavedQ4_0Gemv.Activations a, int n, int b) {
-        if (a.high.length < n / 2) {
+    private static void digits(InterleavedQ4_0Gemv.Activations a, int n) {
+        if (a.highTwice.length < n) {
+            a.highTwice = new int[n];
+            a.lowTwice = new int[n];
             a.high = new int[n / 2];
             a.low = new int[n / 2];
         }
-        digits(a.pairs, a.high, a.low, n);
-        if (b > 1) {
-            if (a.highTwice.length < n) {
-                a.highTwice = new int[n];
-                a.lowTwice = new int[n];
-            }
-            digitsTwice(a.pairs, a.highTwice, a.lowTwice, n);
-        }
+        digits(a.pairs, a.highTwice, a.lowTwice, n);
+        InterleavedQ4_0Gemv.columnPairs(a.highTwice, a.high, n);
+        InterleavedQ4_0Gemv.columnPairs(a.lowTwice, a.low, n);
     }
 
-    /** The digits of each activation, each twice in an int (for {@link #partCached}). */
-    static void digitsTwice(int[] pairs, int[] high, int[] low, int n) {
+    /**
+     * The activations' digits from {@code pairs} (each a short twice in an int, see
+     * {@link InterleavedQ4_0Gemv#prepare}): h = (x + 8) &gt;&gt; 4 and l = x − 16h, each again twice in an int.
+     */
+    static void digits(int[] pairs, int[] high, int[] low, int n) {
         int i = 0;
         for (; i <= n - IL; i += IL) {
             IntVector x = IntVector.fromArray(I, pairs, i).lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
@@ -117,23 +116,6 @@ final class InterleavedQ8_0Gemv {
             int h = (x + 8) >> 4;
             high[i] = (h & 0xFFFF) * 0x10001;
             low[i] = ((x - 16 * h) & 0xFFFF) * 0x10001;
-        }
-    }
-
-    /**
-     * The activations' digits from {@code pairs} (each a short twice in an int, see
-     * {@link InterleavedQ4_0Gemv#prepare}), h = (x + 8) &gt;&gt; 4 and l = x − 16h, by column pair:
-     * high[c] holds h of column 2c in its low short and of column 2c + 1 in its high short, low[c]
-     * the same for l (n even).
-     */
-    static void digits(int[] pairs, int[] high, int[] low, int n) {
-        for (int c = 0; c < n / 2; c++) {
-            int x0 = (short) pairs[2 * c];
-            int x1 = (short) pairs[2 * c + 1];
-            int h0 = (x0 + 8) >> 4;
-            int h1 = (x1 + 8) >> 4;
-            high[c] = (h0 & 0xFFFF) | h1 << 16;
-            low[c] = ((x0 - 16 * h0) & 0xFFFF) | (x1 - 16 * h1) << 16;
         }
     }
 
@@ -179,9 +161,9 @@ final class InterleavedQ8_0Gemv {
                     .add(li.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(li.lanewise(VectorOperators.ASHR, 16));
             // the rows' scales, sign-extended to ints and widened as finite binary16 (see HalfVectors)
-            IntVector dA = (IntVector) ShortVector.fromMemorySegment(SCALE_SHORTS, t, off + InterleavedQ8_0.SCALES, LITTLE)
+            IntVector dA = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, off + InterleavedQ8_0.SCALES, LITTLE)
                     .convertShape(VectorOperators.S2I, I, 0);
-            IntVector dB = (IntVector) ShortVector.fromMemorySegment(SCALE_SHORTS, t, off + InterleavedQ8_0.SCALES + next,
+            IntVector dB = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, off + InterleavedQ8_0.SCALES + next,
                     LITTLE).convertShape(VectorOperators.S2I, I, 0);
             float dxb = dx[d0 + blk] * REBIAS;
             accA = ((FloatVector) sumA.convert(VectorOperators.I2F, 0))
@@ -242,7 +224,7 @@ final class InterleavedQ8_0Gemv {
             float dxb = dx[d0 + blk] * REBIAS;
             IntVector hi = (IntVector) ha.reinterpretShape(I, 0);
             IntVector li = (IntVector) la.reinterpretShape(I, 0);
-            IntVector d = (IntVector) ShortVector.fromMemorySegment(SCALE_SHORTS, t, off + InterleavedQ8_0.SCALES, LITTLE)
+            IntVector d = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, off + InterleavedQ8_0.SCALES, LITTLE)
                     .convertShape(VectorOperators.S2I, I, 0);
             accA = ((FloatVector) hi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(hi.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4)
@@ -252,7 +234,7 @@ final class InterleavedQ8_0Gemv {
                             .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(dxb), accA);
             hi = (IntVector) hb.reinterpretShape(I, 0);
             li = (IntVector) lb.reinterpretShape(I, 0);
-            d = (IntVector) ShortVector.fromMemorySegment(SCALE_SHORTS, t, off + InterleavedQ8_0.SCALES + next, LITTLE)
+            d = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, off + InterleavedQ8_0.SCALES + next, LITTLE)
                     .convertShape(VectorOperators.S2I, I, 0);
             accB = ((FloatVector) hi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(hi.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4)
@@ -262,7 +244,7 @@ final class InterleavedQ8_0Gemv {
                             .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(dxb), accB);
             hi = (IntVector) ha2.reinterpretShape(I, 0);
             li = (IntVector) la2.reinterpretShape(I, 0);
-            d = (IntVector) ShortVector.fromMemorySegment(SCALE_SHORTS, t2, off2 + InterleavedQ8_0.SCALES, LITTLE)
+            d = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t2, off2 + InterleavedQ8_0.SCALES, LITTLE)
                     .convertShape(VectorOperators.S2I, I, 0);
             accA2 = ((FloatVector) hi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(hi.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4)
@@ -272,7 +254,7 @@ final class InterleavedQ8_0Gemv {
                             .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(dxb), accA2);
             hi = (IntVector) hb2.reinterpretShape(I, 0);
             li = (IntVector) lb2.reinterpretShape(I, 0);
-            d = (IntVector) ShortVector.fromMemorySegment(SCALE_SHORTS, t2, off2 + InterleavedQ8_0.SCALES + next, LITTLE)
+            d = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t2, off2 + InterleavedQ8_0.SCALES + next, LITTLE)
                     .convertShape(VectorOperators.S2I, I, 0);
             accB2 = ((FloatVector) hi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(hi.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4)
