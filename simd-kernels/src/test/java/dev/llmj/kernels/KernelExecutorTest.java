@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class KernelExecutorTest {
@@ -40,6 +42,74 @@ class KernelExecutorTest {
                                 + r[0] + ".." + r[1]);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * parallelSplit: [0, n) is cut into one equal range per thread, and every unit of every range
+     * runs exactly once, whether a unit is an item or a pair of items (units = ⌈length / 2⌉).
+     */
+    @Test
+    void parallelSplitRunsEveryUnitOfEveryRangeOnce() {
+        for (int threads : new int[] {1, 2, 3}) {
+            try (KernelExecutor ex = KernelExecutor.withThreads(threads)) {
+                for (int n : new int[] {1, 2, 3, 7, 24, 72, 1000}) {
+                    for (IntUnaryOperator unitsOf : new IntUnaryOperator[] {len -> len, len -> (len + 1) / 2}) {
+                        int ranges = Math.min(threads, n);
+                        AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                        ex.parallelSplit(n, unitsOf, (from, to, u0, u1) -> {
+                            int r = 0;
+                            while (r < ranges && (long) n * r / ranges != from) {
+                                r++;
+                            }
+                            assertTrue(r < ranges, "n=" + n + ": no range starts at " + from);
+                            assertEquals((long) n * (r + 1) / ranges, to, "n=" + n + ": end of the range from " + from);
+                            assertTrue(0 <= u0 && u0 < u1 && u1 <= unitsOf.applyAsInt(to - from),
+                                    "n=" + n + ": units " + u0 + ".." + u1 + " of range " + from + ".." + to);
+                            for (int u = u0; u < u1; u++) {
+                                seen.incrementAndGet(from + u);
+                            }
+                        });
+                        for (int r = 0; r < ranges; r++) {
+                            int from = (int) ((long) n * r / ranges);
+                            int to = (int) ((long) n * (r + 1) / ranges);
+                            for (int i = from; i < to; i++) {
+                                int expected = i - from < unitsOf.applyAsInt(to - from) ? 1 : 0;
+                                assertEquals(expected, seen.get(i), threads + " threads, n=" + n + ": unit " + (i - from)
+                                        + " of range " + r);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A thread that stalls inside its own range (a busy shared core) does not hold the job up:
+     * the other thread, done with its range, takes every unit of the stalled range still unclaimed.
+     */
+    @Test
+    void parallelSplitHandsAStalledRangesRestToTheOtherThread() {
+        try (KernelExecutor ex = KernelExecutor.withThreads(2)) {
+            int n = 64;
+            AtomicReferenceArray<Thread> ranBy = new AtomicReferenceArray<>(n);
+            ex.parallelSplit(n, len -> len, (from, to, u0, u1) -> {
+                for (int u = u0; u < u1; u++) {
+                    ranBy.set(from + u, Thread.currentThread());
+                }
+                if (from == 0 && u0 == 0) {
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            Thread stalled = ranBy.get(0);
+            for (int i = 1; i < n; i++) {
+                assertTrue(ranBy.get(i) != stalled, "unit " + i + " waited for the stalled thread");
             }
         }
     }

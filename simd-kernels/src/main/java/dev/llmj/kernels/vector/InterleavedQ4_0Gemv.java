@@ -12,6 +12,7 @@ import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntUnaryOperator;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -186,7 +187,9 @@ final class InterleavedQ4_0Gemv {
      *
      * <p>When {@link #paired} says so, each thread's range of groups is walked as two halves side
      * by side (group u with group u + half), so a part reads two streams of tiles at once;
-     * otherwise group by group (i2 = −1).
+     * otherwise group by group (i2 = −1). Threads claim that walk's steps one at a time
+     * ({@link KernelExecutor#parallelSplit}: a thread done with its own range finishes another's
+     * from the back).
      */
     static void eachRowGroup(KernelExecutor executor, InterleavedWeights[] ws, int b, MemorySegment[] ys, long[] yOffs,
             Part part) {
@@ -200,10 +203,11 @@ final class InterleavedQ4_0Gemv {
             reach[2 * i + 1] = ys[i];
         }
         boolean paired = paired(ws);
-        executor.reaching(reach).parallelRanges(firstGroup[ws.length], 1, (from, to) -> {
+        IntUnaryOperator unitsOf = paired ? length -> (length + 1) / 2 : length -> length;
+        executor.reaching(reach).parallelSplit(firstGroup[ws.length], unitsOf, (from, to, u0, u1) -> {
             float[] out = Scratch.floats(OUT, EVEN_ODD + 4 * IL);
-            int half = paired ? (to - from + 1) / 2 : to - from;
-            for (int u = 0; u < half; u++) {
+            int half = unitsOf.applyAsInt(to - from);
+            for (int u = u0; u < u1; u++) {
                 int idx = from + u;
                 int i = weightOf(firstGroup, idx);
                 int g = idx - firstGroup[i];
