@@ -45,7 +45,7 @@ public class AttentionBenchmark {
     @Param({"1024", "4096"})
     public int depth;
 
-    @Param({"F32", "F16"})
+    @Param({"F32", "F16", "Q8_0"})
     public String kvType;
 
     private Arena arena;

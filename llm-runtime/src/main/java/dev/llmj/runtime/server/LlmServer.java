@@ -59,6 +59,7 @@ public final class LlmServer implements AutoCloseable {
     private volatile boolean stopping;
 
     private LlmServer(Model model, ServerOptions options, ChatTemplate chatTemplate) throws IOException {
+        options.kvType().checkHeadDim(model.config().headDim());   // at start, not in every request
         this.model = model;
         this.options = options;
         this.modelId = model.source().getFileName().toString();

@@ -145,6 +145,10 @@ final class AttentionEngine {
             MemorySegment.copy(src, srcOff, dst, dstOff, 4L * n);
             return;
         }
+        if (cache.type() == KvType.Q8_0) {
+            Q8Rows.quantize(src, srcOff, dst, dstOff, cache.scales(dst), n);
+            return;
+        }
         boolean nonFinite = false;
         for (int i = 0; i < n; i++) {
             short h = Float.floatToFloat16(src.get(LE.FLOAT, srcOff + 4L * i));
@@ -160,7 +164,9 @@ final class AttentionEngine {
     private static void scores(AttentionKernels kern, Scratch s, KvCache cache, MemorySegment q, MemorySegment keys,
                                long off, int count, float scale, float[] out, int outOff) {
         int hd = cache.shape().headDim();
-        if (cache.type() == KvType.F16 && cache.holdsNonFinite()) {
+        if (cache.type() == KvType.Q8_0) {
+            kern.scoresQ8(q, 0, keys, off, cache.positionStride(), cache.scales(keys), count, hd, scale, out, outOff);
+        } else if (cache.type() == KvType.F16 && cache.holdsNonFinite()) {
             s.half.scores(kern, q, 0, keys, off, count, hd, scale, out, outOff);
         } else if (cache.type() == KvType.F16) {
             kern.scoresHalf(q, 0, keys, off, cache.positionStride(), count, hd, scale, out, outOff);
@@ -174,7 +180,10 @@ final class AttentionEngine {
                                     int queries, long off, int count, MemorySegment acc, long accOff) {
         int hd = cache.shape().headDim();
         long accStride = 4L * hd;
-        if (cache.type() == KvType.F16 && cache.holdsNonFinite()) {
+        if (cache.type() == KvType.Q8_0) {
+            kern.weightedSumQ8(w, wOff, wStride, queries, cache.values(), off, cache.positionStride(),
+                    cache.scales(cache.values()), count, acc, accOff, accStride, hd);
+        } else if (cache.type() == KvType.F16 && cache.holdsNonFinite()) {
             s.half.weightedSum(kern, w, wOff, wStride, queries, cache.values(), off, count, acc, accOff, accStride, hd);
         } else if (cache.type() == KvType.F16) {
             kern.weightedSumHalf(w, wOff, wStride, queries, cache.values(), off, cache.positionStride(), count, acc,

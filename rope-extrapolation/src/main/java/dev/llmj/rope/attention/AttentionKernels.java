@@ -61,4 +61,20 @@ interface AttentionKernels {
      */
     void weightedSumHalf(float[] w, int wOff, int wStride, int queries, MemorySegment values, long vOff, long vStride,
                          int count, MemorySegment acc, long accOff, long accStride, int n);
+
+    /**
+     * {@link #scores} with Q8_0 key rows (a Q8_0 cache's, see {@link KvCache#scales}): the int8
+     * element at byte e of {@code keys} stands for {@code fl(d·q)}, d the float at byte 4·⌊e/32⌋ of
+     * {@code scales}; bit for bit {@link #scores} on the rows so widened. kOff, kStride and n are
+     * multiples of 32.
+     */
+    void scoresQ8(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride, MemorySegment scales,
+                  int count, int n, float scale, float[] out, int outOff);
+
+    /**
+     * {@link #weightedSum} with Q8_0 value rows, widened as in {@link #scoresQ8}: bit for bit
+     * {@link #weightedSum} on the widened rows. vOff, vStride and n are multiples of 32.
+     */
+    void weightedSumQ8(float[] w, int wOff, int wStride, int queries, MemorySegment values, long vOff, long vStride,
+                       MemorySegment scales, int count, MemorySegment acc, long accOff, long accStride, int n);
 }

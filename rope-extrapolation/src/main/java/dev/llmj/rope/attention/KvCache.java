@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One layer's key/value cache, off-heap in a caller-owned arena: rows of {@link KvType} elements
- * (F32, or F16 rounded once when stored), kv head by kv head (see {@link #offset}).
+ * (F32, or F16 rounded once when stored, or Q8_0 bytes with a float scale per 32 elements in a
+ * segment beside them, see {@link #scales}), kv head by kv head (see {@link #offset}).
  *
  * <pre>
  * keys     row p = k_p rotated by position p        (every scheme; YaRN's factor included)
@@ -31,6 +32,10 @@ public final class KvCache {
     private final MemorySegment keys;
     private final MemorySegment farKeys;
     private final MemorySegment values;
+    /** Q8_0 only, else null: the scales of keys, far keys and values (see {@link #scales}). */
+    private final MemorySegment keyScales;
+    private final MemorySegment farKeyScales;
+    private final MemorySegment valueScales;
     private int size;
     private boolean nonFinite;
 
@@ -39,10 +44,19 @@ public final class KvCache {
         this.rope = rope;
         this.capacity = capacity;
         this.type = type;
-        long bytes = (long) capacity * shape.kvDim() * type.bytes();
+        long elements = (long) capacity * shape.kvDim();
+        // Q8_0: the vector kernels widen a row's bytes one float vector at a time; at 128 bits
+        // that load is 8 bytes for 4 lanes, so the last row's last load reads 4 bytes past it
+        long bytes = elements * type.bytes() + (type == KvType.Q8_0 ? 8 : 0);
+        boolean windowed = rope.policy() instanceof PositionPolicy.Windowed;
         this.keys = arena.allocate(bytes, 64);
         this.values = arena.allocate(bytes, 64);
-        this.farKeys = rope.policy() instanceof PositionPolicy.Windowed ? arena.allocate(bytes, 64) : null;
+        this.farKeys = windowed ? arena.allocate(bytes, 64) : null;
+        long scaleBytes = elements / KvType.Q8_0_BLOCK * Float.BYTES;
+        boolean q8 = type == KvType.Q8_0;
+        this.keyScales = q8 ? arena.allocate(scaleBytes, 64) : null;
+        this.valueScales = q8 ? arena.allocate(scaleBytes, 64) : null;
+        this.farKeyScales = q8 && windowed ? arena.allocate(scaleBytes, 64) : null;
     }
 
     /**
@@ -58,6 +72,7 @@ public final class KvCache {
             throw new IllegalArgumentException("capacity must be in 1.." + rope.length()
                     + " (the length the rope state was resolved at), got " + capacity);
         }
+        type.checkHeadDim(shape.headDim());
         if (rope.geometry().rotaryDims() > shape.headDim()) {
             throw new IllegalArgumentException("rotary dims " + rope.geometry().rotaryDims()
                     + " exceed the head dim " + shape.headDim());
@@ -85,7 +100,9 @@ public final class KvCache {
 
     /** Off-heap bytes the cache holds (keys, values and, for the ReRoPE family, far keys). */
     public long byteSize() {
-        return keys.byteSize() + values.byteSize() + (farKeys == null ? 0 : farKeys.byteSize());
+        return keys.byteSize() + values.byteSize() + (farKeys == null ? 0 : farKeys.byteSize())
+                + (keyScales == null ? 0 : keyScales.byteSize() + valueScales.byteSize())
+                + (farKeyScales == null ? 0 : farKeyScales.byteSize());
     }
 
     /** Number of positions filled (0..size−1). */
@@ -115,6 +132,15 @@ public final class KvCache {
     MemorySegment farKeys() { return farKeys; }
 
     MemorySegment values() { return values; }
+
+    /**
+     * The scales of a Q8_0 cache's {@code rows} (its keys, far keys or values): the element at byte
+     * e of {@code rows} has its block's scale, a float, at byte 4·⌊e / 32⌋ of the segment returned
+     * (rows and blocks are contiguous, so this one rule serves every offset). Null for F32 and F16.
+     */
+    MemorySegment scales(MemorySegment rows) {
+        return rows == keys ? keyScales : rows == values ? valueScales : rows == farKeys ? farKeyScales : null;
+    }
 
     /**
      * Byte offset of (pos, kv head) in keys/farKeys/values. Head-major: each kv head's positions

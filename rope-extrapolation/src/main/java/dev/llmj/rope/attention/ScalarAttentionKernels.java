@@ -80,6 +80,34 @@ final class ScalarAttentionKernels implements AttentionKernels {
         }
     }
 
+    @Override
+    public void scoresQ8(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride, MemorySegment scales,
+                         int count, int n, float scale, float[] out, int outOff) {
+        for (int j = 0; j < count; j++) {
+            float sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum = Math.fma(q.get(LE.FLOAT, qOff + 4L * i), Q8Rows.widened(keys, scales, kOff + j * kStride + i), sum);
+            }
+            out[outOff + j] = sum * scale;
+        }
+    }
+
+    @Override
+    public void weightedSumQ8(float[] w, int wOff, int wStride, int queries, MemorySegment values, long vOff,
+                              long vStride, MemorySegment scales, int count, MemorySegment acc, long accOff,
+                              long accStride, int n) {
+        for (int t = 0; t < queries; t++) {
+            for (int j = 0; j < count; j++) {
+                float alpha = w[wOff + t * wStride + j];
+                for (int i = 0; i < n; i++) {
+                    long o = accOff + t * accStride + 4L * i;
+                    acc.set(LE.FLOAT, o, Math.fma(alpha, Q8Rows.widened(values, scales, vOff + j * vStride + i),
+                            acc.get(LE.FLOAT, o)));
+                }
+            }
+        }
+    }
+
     private static float half(MemorySegment s, long off) {
         return Float.float16ToFloat(s.get(LE.SHORT, off));
     }

@@ -331,6 +331,18 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
+    public void scoresQ8(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride, MemorySegment scales,
+                         int count, int n, float scale, float[] out, int outOff) {
+        VectorQ8Attention.scores(q, qOff, keys, kOff, kStride, scales, count, n, scale, out, outOff);
+    }
+
+    @Override
+    public void weightedSumQ8(float[] w, int wOff, int ws, int queries, MemorySegment values, long vOff, long vStride,
+                              MemorySegment scales, int count, MemorySegment acc, long accOff, long as, int n) {
+        VectorQ8Attention.weightedSum(w, wOff, ws, queries, values, vOff, vStride, scales, count, acc, accOff, as, n);
+    }
+
+    @Override
     public double softmaxNumerators(float[] s, int from, int to) {
         return VectorSoftmaxWeights.expAndSum(s, from, to);
     }

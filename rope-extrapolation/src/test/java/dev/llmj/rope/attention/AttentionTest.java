@@ -143,12 +143,46 @@ class AttentionTest {
     @Test
     void cacheTypesParseAndSizeTheCache() {
         assertEquals(KvType.F16, KvType.parse(" F16"));
-        String m = assertThrows(IllegalArgumentException.class, () -> KvType.parse("q8_0")).getMessage();
-        assertTrue(m.contains("'q8_0'") && m.contains("f32 or f16"), m);
+        assertEquals(KvType.Q8_0, KvType.parse("Q8_0"));
+        String m = assertThrows(IllegalArgumentException.class, () -> KvType.parse("q4_0")).getMessage();
+        assertTrue(m.contains("'q4_0'") && m.contains("f32, f16 or q8_0"), m);
         try (Arena arena = Arena.ofConfined()) {
             ResolvedRope rope = RopeScheme.parse("rope").resolve(GEOMETRY, 8);
             assertEquals(2L * 8 * 16 * 4, KvCache.allocate(arena, SHAPE, rope, 8, KvType.F32).byteSize());
             assertEquals(2L * 8 * 16 * 2, KvCache.allocate(arena, SHAPE, rope, 8, KvType.F16).byteSize());
+            // head dim 8: no whole Q8_0 block
+            m = assertThrows(IllegalArgumentException.class,
+                    () -> KvCache.allocate(arena, SHAPE, rope, 8, KvType.Q8_0)).getMessage();
+            assertTrue(m.contains("multiple of 32") && m.contains("got 8"), m);
+            ResolvedRope wide = RopeScheme.parse("rope").resolve(new RopeGeometry(64, 10000, 16, PairLayout.ADJACENT), 8);
+            // per K and V: 8 positions × 2 kv heads × 64 bytes, 8 bytes of room, and a float per 32
+            assertEquals(2L * (8 * 128 + 8 + 8 * 128 / 32 * 4),
+                    KvCache.allocate(arena, new AttentionShape(4, 2, 64), wide, 8, KvType.Q8_0).byteSize());
+        }
+    }
+
+    /**
+     * A Q8_0 cache block holding an infinity reads back as NaN (its scale is NaN): the heads that
+     * attend that block's value row get NaN in the lanes of that block, the other block's lanes
+     * and the other kv head's queries stay finite.
+     */
+    @Test
+    void q8CacheBlockHoldingAnInfinityReadsBackAsNaN() {
+        AttentionShape shape = new AttentionShape(2, 2, 64);
+        try (Arena arena = Arena.ofConfined()) {
+            ResolvedRope rope = RopeScheme.parse("rope").resolve(new RopeGeometry(64, 10000, 16, PairLayout.ADJACENT), 4);
+            KvCache cache = KvCache.allocate(arena, shape, rope, 4, KvType.Q8_0);
+            MemorySegment q = filled(arena, 3 * 128, 1), k = filled(arena, 3 * 128, 2), v = filled(arena, 3 * 128, 3);
+            v.set(LE.FLOAT, 4L * 128, Float.POSITIVE_INFINITY);    // token 1, kv head 0, lane 0
+            MemorySegment out = arena.allocate(4L * 3 * 128, 64);
+            Attention.forward(rope, cache, q, k, v, 0, 3, out);
+            for (int t = 1; t < 3; t++) {
+                long o = 4L * t * 128;
+                assertTrue(Float.isNaN(out.get(LE.FLOAT, o)) && Float.isNaN(out.get(LE.FLOAT, o + 4 * 31)), "token " + t);
+                assertTrue(Float.isFinite(out.get(LE.FLOAT, o + 4 * 32)), "token " + t + ", head 0, lane 32");
+                assertTrue(Float.isFinite(out.get(LE.FLOAT, o + 4 * 64)), "token " + t + ", head 1");
+            }
+            assertTrue(Float.isFinite(out.get(LE.FLOAT, 0)), "token 0 does not attend token 1");
         }
     }
 }
