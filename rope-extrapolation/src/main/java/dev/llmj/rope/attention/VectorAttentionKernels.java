@@ -137,10 +137,10 @@ final class VectorAttentionKernels implements AttentionKernels {
     /**
      * {@link #scores} by folding, L keys per block; a last partial block is folded too, its missing
      * keys replaced by copies of the last one (each lane is its own key: the copies change nothing
-     * else, and are not stored). All vector work of a block sits in this one method, too large for
-     * C2 to inline anywhere, with no call inside: it compiles on its own within C2's inlining
-     * budget, and no vector crosses a call (a vector passed to or returned from a method C2 did
-     * not inline gets boxed).
+     * else, and are not stored). The vector work of a block sits in this one method, too large for
+     * C2 to inline anywhere, and its one call ({@link #storeFolded}) takes arrays: it compiles on
+     * its own within C2's inlining budget, and no vector crosses a call (a vector passed to or
+     * returned from a method C2 did not inline gets boxed).
      */
     private static void foldedScores(MemorySegment q, long qOff, MemorySegment keys, long kOff, long kStride,
                                      int count, int n, float scale, float[] out, int outOff) {
@@ -175,24 +175,34 @@ final class VectorAttentionKernels implements AttentionKernels {
                 FloatVector cd = c.blend(d, MASK1).add(d.blend(c, MASK1).rearrange(SWAP1));
                 ab.blend(cd, MASK2).add(cd.blend(ab, MASK2).rearrange(SWAP2)).intoArray(quads, r * LANES);
             }
-            FloatVector sums = FloatVector.fromArray(F, quads, 0);
-            if (LANES >= 8) {
-                FloatVector v1 = FloatVector.fromArray(F, quads, LANES);
-                sums = sums.blend(v1, MASK3).add(v1.blend(sums, MASK3).rearrange(SWAP3));
-            }
-            if (LANES == 16) {
-                FloatVector v2 = FloatVector.fromArray(F, quads, 2 * LANES);
-                FloatVector v3 = FloatVector.fromArray(F, quads, 3 * LANES);
-                FloatVector v23 = v2.blend(v3, MASK3).add(v3.blend(v2, MASK3).rearrange(SWAP3));
-                sums = sums.blend(v23, MASK4).add(v23.blend(sums, MASK4).rearrange(SWAP4));
-            }
-            sums = sums.rearrange(BIT_REVERSE).mul(scale);
-            if (j + LANES <= count) {
-                sums.intoArray(out, outOff + j);
-            } else {
-                // (fromLong: indexInRange was not intrinsified and cost more than the fold)
-                sums.intoArray(out, outOff + j, VectorMask.fromLong(F, (1L << (count - j)) - 1));
-            }
+            storeFolded(quads, scale, out, outOff, j, count);
+        }
+    }
+
+    /**
+     * Steps 3–4 of the fold: merges the quads of one block of L keys (left in {@code quads} by
+     * steps 1–2) into one vector of L scores in key order, times {@code scale}, into
+     * out[outOff + j ..] (only keys below {@code count}). Only arrays cross this call, so nothing
+     * is boxed whether C2 inlines it or not; the F16 and Q8_0 folds end with it too.
+     */
+    static void storeFolded(float[] quads, float scale, float[] out, int outOff, int j, int count) {
+        FloatVector sums = FloatVector.fromArray(F, quads, 0);
+        if (LANES >= 8) {
+            FloatVector v1 = FloatVector.fromArray(F, quads, LANES);
+            sums = sums.blend(v1, MASK3).add(v1.blend(sums, MASK3).rearrange(SWAP3));
+        }
+        if (LANES == 16) {
+            FloatVector v2 = FloatVector.fromArray(F, quads, 2 * LANES);
+            FloatVector v3 = FloatVector.fromArray(F, quads, 3 * LANES);
+            FloatVector v23 = v2.blend(v3, MASK3).add(v3.blend(v2, MASK3).rearrange(SWAP3));
+            sums = sums.blend(v23, MASK4).add(v23.blend(sums, MASK4).rearrange(SWAP4));
+        }
+        sums = sums.rearrange(BIT_REVERSE).mul(scale);
+        if (j + LANES <= count) {
+            sums.intoArray(out, outOff + j);
+        } else {
+            // (fromLong: indexInRange was not intrinsified and cost more than the fold)
+            sums.intoArray(out, outOff + j, VectorMask.fromLong(F, (1L << (count - j)) - 1));
         }
     }
 

@@ -1,15 +1,10 @@
 package dev.llmj.rope.attention;
 
-import static dev.llmj.rope.attention.VectorAttentionKernels.BIT_REVERSE;
 import static dev.llmj.rope.attention.VectorAttentionKernels.MASK1;
 import static dev.llmj.rope.attention.VectorAttentionKernels.MASK2;
-import static dev.llmj.rope.attention.VectorAttentionKernels.MASK3;
-import static dev.llmj.rope.attention.VectorAttentionKernels.MASK4;
 import static dev.llmj.rope.attention.VectorAttentionKernels.QUADS;
 import static dev.llmj.rope.attention.VectorAttentionKernels.SWAP1;
 import static dev.llmj.rope.attention.VectorAttentionKernels.SWAP2;
-import static dev.llmj.rope.attention.VectorAttentionKernels.SWAP3;
-import static dev.llmj.rope.attention.VectorAttentionKernels.SWAP4;
 
 import dev.llmj.kernels.VectorWidths;
 import dev.llmj.tensor.LE;
@@ -17,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -84,23 +78,7 @@ final class VectorQ8Attention {
                 FloatVector cd = c.blend(d, MASK1).add(d.blend(c, MASK1).rearrange(SWAP1));
                 ab.blend(cd, MASK2).add(cd.blend(ab, MASK2).rearrange(SWAP2)).intoArray(quads, r * LANES);
             }
-            FloatVector sums = FloatVector.fromArray(F, quads, 0);
-            if (LANES >= 8) {
-                FloatVector v1 = FloatVector.fromArray(F, quads, LANES);
-                sums = sums.blend(v1, MASK3).add(v1.blend(sums, MASK3).rearrange(SWAP3));
-            }
-            if (LANES == 16) {
-                FloatVector v2 = FloatVector.fromArray(F, quads, 2 * LANES);
-                FloatVector v3 = FloatVector.fromArray(F, quads, 3 * LANES);
-                FloatVector v23 = v2.blend(v3, MASK3).add(v3.blend(v2, MASK3).rearrange(SWAP3));
-                sums = sums.blend(v23, MASK4).add(v23.blend(sums, MASK4).rearrange(SWAP4));
-            }
-            sums = sums.rearrange(BIT_REVERSE).mul(scale);
-            if (j + LANES <= count) {
-                sums.intoArray(out, outOff + j);
-            } else {
-                sums.intoArray(out, outOff + j, VectorMask.fromLong(F, (1L << (count - j)) - 1));
-            }
+            VectorAttentionKernels.storeFolded(quads, scale, out, outOff, j, count);
         }
     }
 
