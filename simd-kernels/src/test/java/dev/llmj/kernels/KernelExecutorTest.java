@@ -125,6 +125,22 @@ class KernelExecutorTest {
         }
     }
 
+    /** A unit that throws, whichever thread runs it (owner or thief), fails the call with its exception. */
+    @Test
+    void aFailingUnitOfParallelSplitReachesTheCaller() {
+        try (KernelExecutor ex = KernelExecutor.withThreads(2)) {
+            for (int bad : new int[] {0, 31, 32, 63}) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> ex.parallelSplit(64, len -> len,
+                        (from, to, u0, u1) -> {
+                            if (from + u0 <= bad && bad < from + u1) {
+                                throw new IllegalStateException("unit " + bad);
+                            }
+                        }));
+                assertEquals("unit " + bad, e.getMessage());
+            }
+        }
+    }
+
     @Test
     void aTaskFailureReachesTheCaller() {
         try (KernelExecutor ex = KernelExecutor.withThreads(2)) {
