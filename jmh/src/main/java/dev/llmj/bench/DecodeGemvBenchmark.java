@@ -56,6 +56,13 @@ public class DecodeGemvBenchmark {
     @Param({"1", "2"})
     public int threads;
 
+    /**
+     * The Q6_K copy's {@code ScaleExponent}: "auto" as decoding makes it, or a fixed k; "0" keeps
+     * the file's subnormal super-scales (what every multiply by them cost before).
+     */
+    @Param({"auto"})
+    public String scaleExponent;
+
     private Arena arena;
     private Tensor[] copies;
     private InterleavedWeights[] interleaved;
@@ -94,7 +101,8 @@ public class DecodeGemvBenchmark {
                     case Q4_0 -> InterleavedQ4_0.of(copies[i], arena, one);
                     case Q8_0 -> InterleavedQ8_0.of(copies[i], arena, one);
                     case Q4_K -> InterleavedQ4_K.of(copies[i], arena, one);
-                    default -> InterleavedQ6_K.of(copies[i], arena, one);
+                    default -> InterleavedQ6_K.of(copies[i], arena, one,
+                            "auto".equals(scaleExponent) ? -1 : Integer.parseInt(scaleExponent));
                 };
             }
         }

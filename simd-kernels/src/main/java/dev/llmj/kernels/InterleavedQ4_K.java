@@ -16,7 +16,8 @@ import java.lang.foreign.MemorySegment;
  * <pre>
  *   super-tile (g, sb) = rows 32g .. 32g+31 × columns 256·sb .. +255, 4736 bytes at
  *   (g · superBlocks + sb) · 4736:
- *     bytes 0 .. 63: row r's d (binary16, finite) at 2r;  bytes 64 .. 127: its dmin
+ *     bytes 0 .. 63: row r's d times 2^scaleExponent (binary16, finite) at 2r;  bytes 64 .. 127:
+ *       its dmin, likewise
  *     block j = 0..7 (sub-block j), 576 bytes at 128 + 576·j:
  *       bytes 0 .. 511: as an InterleavedQ4_0 tile's values (short r of chunk c: row r's
  *         columns 4c .. 4c+3, each q − 8 as a 4-bit two's complement)
@@ -34,10 +35,15 @@ import java.lang.foreign.MemorySegment;
  * decoding streams these bytes from memory, so fewer bytes are faster). The source keeps its own
  * layout.
  *
- * @param source the Q4_K matrix this copy was made from
- * @param tiles  the re-laid weights, {@link #bytes} long
+ * <p>d and dmin are stored times 2^{@code scaleExponent} ({@link ScaleExponent}), so that none is a
+ * subnormal binary16 (llama-quantize's d is one where a tensor's weights are small).
+ *
+ * @param source        the Q4_K matrix this copy was made from
+ * @param tiles         the re-laid weights, {@link #bytes} long
+ * @param scaleExponent k: the copy holds each d and dmin times 2^k
  */
-public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int cols) implements InterleavedWeights {
+public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int cols, int scaleExponent)
+        implements InterleavedWeights {
     public static final int TILE_ROWS = 32;
     public static final int BLOCK_BYTES = 576;
     /** Offset of the rows' (scale, min) byte pairs inside a block. */
@@ -51,6 +57,11 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
 
     public InterleavedQ4_K {
         Checks.tiles(tiles, rows, cols, bytes(rows, cols));
+    }
+
+    /** 2^(112 − scaleExponent): what the kernels multiply a widened d or dmin by ({@link ScaleExponent}). */
+    public float rebias() {
+        return ScaleExponent.rebias(scaleExponent);
     }
 
     public int superBlocks() {
@@ -85,9 +96,35 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
      *     infinite or NaN (the kernels widen them as finite binary16 values only)
      */
     public static InterleavedQ4_K of(Tensor w, Arena arena, KernelExecutor executor) {
+        return of(w, arena, executor, -1);
+    }
+
+    /**
+     * {@link #of(Tensor, Arena, KernelExecutor)} with d and dmin stored times 2^k for the given
+     * {@code scaleExponent} k (≥ 0), or for the one {@link ScaleExponent} picks when it is −1.
+     * For tests and benchmarks: k = 0 keeps the file's scales as they are.
+     *
+     * @throws IllegalArgumentException also when k would overflow a scale
+     */
+    public static InterleavedQ4_K of(Tensor w, Arena arena, KernelExecutor executor, int scaleExponent) {
         WeightMatrix wm = Checks.interleavable(w, DType.Q4_K);
+        ScaleExponent.Range range = new ScaleExponent.Range();
+        for (int r = 0; r < wm.rows(); r++) {
+            long row = wm.row(r);
+            for (int sb = 0; sb < wm.cols() / 256; sb++) {
+                for (int half = 0; half < 2; half++) {
+                    short d = wm.base().get(LE.SHORT, row + (long) Q4_KCodec.BYTES * sb + 2L * half);
+                    if ((d & 0x7C00) == 0x7C00) {
+                        Checks.finiteScale(d, half == 0 ? "d" : "dmin", "row " + r + ", super-block " + sb, w);
+                    }
+                    range.add(d);
+                }
+            }
+        }
+        int k = scaleExponent < 0 ? range.exponent() : scaleExponent;
+        ScaleExponent.check(range, k, w);
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
-        InterleavedQ4_K out = new InterleavedQ4_K(w, tiles, wm.rows(), wm.cols());
+        InterleavedQ4_K out = new InterleavedQ4_K(w, tiles, wm.rows(), wm.cols(), k);
         RowGroupFill.run(executor, wm, tiles, SUPER_BYTES / 2 * out.superBlocks(), 0, (g, group, unused) ->
                 out.fillRowGroup(wm, g, group));
         return out;
@@ -103,12 +140,8 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
                 long src = row + (long) Q4_KCodec.BYTES * sb;
                 long t = superTile(g, sb);
                 for (int half = 0; half < 2; half++) {
-                    short d = base.get(LE.SHORT, src + 2L * half);
-                    if ((d & 0x7C00) == 0x7C00) {
-                        Checks.finiteScale(d, half == 0 ? "d" : "dmin", "row " + (TILE_ROWS * g + r) + ", super-block " + sb,
-                                source);
-                    }
-                    group[(int) ((t + SUPER_SCALES + 64L * half + 2L * r - first) >> 1)] = d;
+                    short d = base.get(LE.SHORT, src + 2L * half);   // finite: checked by of
+                    group[(int) ((t + SUPER_SCALES + 64L * half + 2L * r - first) >> 1)] = ScaleExponent.scaled(d, scaleExponent);
                 }
                 for (int j = 0; j < 8; j++) {
                     long b = block(t, j);

@@ -17,7 +17,7 @@ import java.lang.foreign.MemorySegment;
  * <pre>
  *   super-tile (g, sb) = rows 32g .. 32g+31 × super-block sb (columns 256·sb .. +255), 8768 bytes
  *   at (g · superBlocks + sb) · 8768:
- *     bytes 0 .. 63: row r's super-scale d (binary16, finite) at 2r
+ *     bytes 0 .. 63: row r's super-scale d times 2^scaleExponent (binary16, finite) at 2r
  *     block k = 0..7 (columns 256·sb + 32k .. +31), 1088 bytes at 64 + 1088·k:
  *       bytes 0 .. 63: the short at 2r holds row r's scales (int8): columns 0..15 in its low
  *         byte, columns 16..31 in its high byte
@@ -38,10 +38,15 @@ import java.lang.foreign.MemorySegment;
  * cache slower). The source keeps its own layout; this copy lives in
  * the arena it was made in.
  *
- * @param source the Q6_K matrix this copy was made from
- * @param tiles  the re-laid weights, {@link #bytes} long
+ * <p>The super-scales are stored times 2^{@code scaleExponent} ({@link ScaleExponent}): llama-quantize's
+ * are all subnormal binary16 values, which the kernels' widening would turn into subnormal floats.
+ *
+ * @param source        the Q6_K matrix this copy was made from
+ * @param tiles         the re-laid weights, {@link #bytes} long
+ * @param scaleExponent k: the copy holds each super-scale times 2^k
  */
-public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int cols) implements InterleavedWeights {
+public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int cols, int scaleExponent)
+        implements InterleavedWeights {
     public static final int TILE_ROWS = 32;
     /** Bytes of one 32-row × 32-column block: 1024 of values, 64 of sub-block scales. */
     public static final int BLOCK_BYTES = 1088;
@@ -58,6 +63,11 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
 
     public InterleavedQ6_K {
         Checks.tiles(tiles, rows, cols, bytes(rows, cols));
+    }
+
+    /** 2^(112 − scaleExponent): what the kernels multiply a widened super-scale by ({@link ScaleExponent}). */
+    public float rebias() {
+        return ScaleExponent.rebias(scaleExponent);
     }
 
     /** Super-blocks (columns / 256) per row. */
@@ -94,9 +104,33 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
      *     infinite or NaN (the kernels widen scales as finite binary16 values only)
      */
     public static InterleavedQ6_K of(Tensor w, Arena arena, KernelExecutor executor) {
+        return of(w, arena, executor, -1);
+    }
+
+    /**
+     * {@link #of(Tensor, Arena, KernelExecutor)} with the super-scales stored times 2^k for the
+     * given {@code scaleExponent} k (≥ 0), or for the one {@link ScaleExponent} picks when it is
+     * −1. For tests and benchmarks: k = 0 keeps the file's scales as they are.
+     *
+     * @throws IllegalArgumentException also when k would overflow a scale
+     */
+    public static InterleavedQ6_K of(Tensor w, Arena arena, KernelExecutor executor, int scaleExponent) {
         WeightMatrix wm = Checks.interleavable(w, DType.Q6_K);
+        ScaleExponent.Range range = new ScaleExponent.Range();
+        for (int r = 0; r < wm.rows(); r++) {
+            long row = wm.row(r);
+            for (int sb = 0; sb < wm.cols() / 256; sb++) {
+                short d = wm.base().get(LE.SHORT, row + (long) Q6_KCodec.BYTES * sb + 208);
+                if ((d & 0x7C00) == 0x7C00) {
+                    Checks.finiteScale(d, "scale", "row " + r + ", super-block " + sb, w);
+                }
+                range.add(d);
+            }
+        }
+        int k = scaleExponent < 0 ? range.exponent() : scaleExponent;
+        ScaleExponent.check(range, k, w);
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
-        InterleavedQ6_K out = new InterleavedQ6_K(w, tiles, wm.rows(), wm.cols());
+        InterleavedQ6_K out = new InterleavedQ6_K(w, tiles, wm.rows(), wm.cols(), k);
         RowGroupFill.run(executor, wm, tiles, SUPER_BYTES / 2 * out.superBlocks(), 256, (g, group, q) ->
                 out.fillRowGroup(wm, g, group, q));
         return out;
@@ -110,11 +144,8 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
             for (int sb = 0; sb < superBlocks(); sb++) {
                 long src = row + (long) Q6_KCodec.BYTES * sb;
                 long t = superTile(g, sb);
-                short d = wm.base().get(LE.SHORT, src + 208);
-                if ((d & 0x7C00) == 0x7C00) {
-                    Checks.finiteScale(d, "scale", "row " + (TILE_ROWS * g + r) + ", super-block " + sb, source);
-                }
-                group[(int) ((t + SUPER_SCALES + 2L * r - first) >> 1)] = d;
+                short d = wm.base().get(LE.SHORT, src + 208);   // finite: checked by of
+                group[(int) ((t + SUPER_SCALES + 2L * r - first) >> 1)] = ScaleExponent.scaled(d, scaleExponent);
                 Q6_KCodec.values(wm.base(), src, q);
                 for (int k = 0; k < 8; k++) {
                     long b = block(t, k);

@@ -37,10 +37,12 @@ public final class ScalarInterleavedQ4_K {
         int g = r / InterleavedQ4_K.TILE_ROWS;
         int lane = r % InterleavedQ4_K.TILE_ROWS;
         float acc = 0f;
+        float unscale = Math.scalb(1f, -w.scaleExponent());
         for (int sb = 0; sb < w.superBlocks(); sb++) {
             long st = w.superTile(g, sb);
-            float d = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ4_K.SUPER_SCALES + 2L * lane));
-            float dmin = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ4_K.SUPER_MINS + 2L * lane));
+            // the file's d and dmin, exactly: the copy holds them times 2^k, binary16 values whatever k
+            float d = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ4_K.SUPER_SCALES + 2L * lane)) * unscale;
+            float dmin = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ4_K.SUPER_MINS + 2L * lane)) * unscale;
             for (int j = 0; j < 8; j++) {
                 long blk = InterleavedQ4_K.block(st, j);
                 long px = x0 + 34L * (8 * sb + j);

@@ -36,9 +36,11 @@ public final class ScalarInterleavedQ6_K {
         int g = r / InterleavedQ6_K.TILE_ROWS;
         int lane = r % InterleavedQ6_K.TILE_ROWS;
         float acc = 0f;
+        float unscale = Math.scalb(1f, -w.scaleExponent());
         for (int sb = 0; sb < w.superBlocks(); sb++) {
             long st = w.superTile(g, sb);
-            float d = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ6_K.SUPER_SCALES + 2L * lane));
+            // the file's d, exactly: the copy holds d·2^k, a binary16 value whatever k
+            float d = HalfFloats.f16ToFloat(t.get(LE.SHORT, st + InterleavedQ6_K.SUPER_SCALES + 2L * lane)) * unscale;
             for (int k = 0; k < 8; k++) {
                 long blk = InterleavedQ6_K.block(st, k);
                 long px = x0 + 34L * (8 * sb + k);

@@ -119,6 +119,7 @@ final class InterleavedPanels {
     static void q4_K(InterleavedQ4_K w, int g, MemorySegment panel, long off) {
         MemorySegment t = w.tiles();
         int k = w.cols();
+        float rebias = w.rebias();
         for (int part = 0; part < PARTS; part++) {
             long lane = 4L * L * part;   // this part's shorts in every chunk and scale row
             long dst = off + 4L * k * PW * part;
@@ -126,14 +127,14 @@ final class InterleavedPanels {
                 long st = w.superTile(g, sb);
                 IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_SCALES + lane, LITTLE);
                 FloatVector dEven = ((FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
-                        .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                        .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(rebias);
                 FloatVector dOdd = ((FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
-                        .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                        .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(rebias);
                 IntVector dm = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_MINS + lane, LITTLE);
                 FloatVector dminEven = ((FloatVector) dm.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
-                        .or(dm.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                        .or(dm.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(rebias);
                 FloatVector dminOdd = ((FloatVector) dm.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
-                        .or(dm.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                        .or(dm.and(0x80000000)).reinterpretShape(F, 0)).mul(rebias);
                 for (int j = 0; j < 8; j++) {
                     long b = InterleavedQ4_K.block(st, j);
                     // sc and m are 0..63, a byte each: even row's scale, its min, odd row's scale, its min
@@ -170,6 +171,7 @@ final class InterleavedPanels {
     static void q6_K(InterleavedQ6_K w, int g, MemorySegment panel, long off) {
         MemorySegment t = w.tiles();
         int k = w.cols();
+        float rebias = w.rebias();
         for (int part = 0; part < PARTS; part++) {
             long lane = 4L * L * part;
             long dst = off + 4L * k * PW * part;
@@ -177,9 +179,9 @@ final class InterleavedPanels {
                 long st = w.superTile(g, sb);
                 IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ6_K.SUPER_SCALES + lane, LITTLE);
                 FloatVector dEven = ((FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
-                        .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                        .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(rebias);
                 FloatVector dOdd = ((FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
-                        .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(REBIAS);
+                        .or(d.and(0x80000000)).reinterpretShape(F, 0)).mul(rebias);
                 for (int blk = 0; blk < 8; blk++) {
                     long b = InterleavedQ6_K.block(st, blk);
                     long col = dst + 4L * PW * (256L * sb + 32L * blk);

@@ -25,7 +25,6 @@ final class InterleavedQ4_KGemv {
 
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
     private static final int IL = I.length();
-    private static final float REBIAS = 0x1p112f;
 
     static void gemvBatch(KernelExecutor executor, InterleavedQ4_K w, MemorySegment xs, long xOff, int b,
             MemorySegment ys, long yOff) {
@@ -70,11 +69,12 @@ final class InterleavedQ4_KGemv {
         // the super-block count and offsets read once: this method sits at C2's inlining node budget,
         // and an accessor left as a call in the loop spills every vector register around it
         int superBlocks = w.superBlocks();
+        float rebias = w.rebias();   // 2^112 over the copy's scale exponent (ScaleExponent)
         long st = w.superTile(g, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ4_K.SUPER_BYTES) {
             IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_SCALES, LITTLE);
             IntVector dm = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_MINS, LITTLE);
-            // finite binary16 widened as HalfVectors does (× 2^112 folded into the activation scale)
+            // finite binary16 widened as HalfVectors does (× 2^112 over the copy's scale exponent, folded into the activation scale)
             FloatVector dEven = (FloatVector) d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
                     .or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
             FloatVector dOdd = (FloatVector) d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000)
@@ -113,7 +113,7 @@ final class InterleavedQ4_KGemv {
                         .mul(sm.lanewise(VectorOperators.LSHR, 16).and(0xFF));
                 IntVector mxEven = sm.lanewise(VectorOperators.LSHR, 8).and(0xFF).mul(x);
                 IntVector mxOdd = sm.lanewise(VectorOperators.LSHR, 24).mul(x);
-                float dxb = dx[blk] * REBIAS;
+                float dxb = dx[blk] * rebias;
                 even = ((FloatVector) tEven.convert(VectorOperators.I2F, 0)).fma(dEven.mul(dxb), even);
                 odd = ((FloatVector) tOdd.convert(VectorOperators.I2F, 0)).fma(dOdd.mul(dxb), odd);
                 even = ((FloatVector) mxEven.convert(VectorOperators.I2F, 0)).fma(mEven.mul(dxb).neg(), even);
@@ -139,6 +139,7 @@ final class InterleavedQ4_KGemv {
         FloatVector odd2 = FloatVector.zero(F);
         ShortVector twelve = ShortVector.broadcast(S, (short) 12);
         int superBlocks = w.superBlocks();
+        float rebias = w.rebias();   // 2^112 over the copy's scale exponent (ScaleExponent)
         long st = w.superTile(g, 0) + lane0;
         long st2 = w.superTile(g2, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ4_K.SUPER_BYTES, st2 += InterleavedQ4_K.SUPER_BYTES) {
@@ -162,7 +163,7 @@ final class InterleavedQ4_KGemv {
                 }
                 int blk = d0 + 8 * sb + k;
                 int x = xsum[blk];
-                float dxb = dx[blk] * REBIAS;
+                float dxb = dx[blk] * rebias;
                 // the super-scales are re-read per block (two groups' worth of them would not stay in registers)
                 IntVector d = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_SCALES, LITTLE);
                 IntVector dm = IntVector.fromMemorySegment(I, t, st + InterleavedQ4_K.SUPER_MINS, LITTLE);

@@ -38,8 +38,6 @@ final class InterleavedQ6_KGemv {
 
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
     private static final int IL = I.length();
-    private static final float REBIAS = 0x1p112f;
-
     static void gemvBatch(KernelExecutor executor, InterleavedQ6_K w, MemorySegment xs, long xOff, int b,
             MemorySegment ys, long yOff) {
         int cols = w.cols();
@@ -79,6 +77,7 @@ final class InterleavedQ6_KGemv {
         int next = B_PER_S.length();   // bytes (and scale bytes) of rows IL .. 2·IL−1 follow those of rows 0 .. IL−1
         // read once, as InterleavedQ4_KGemv does (an accessor called in the loop spills the vectors)
         int superBlocks = w.superBlocks();
+        float rebias = w.rebias();   // 2^112 over the copy's scale exponent (ScaleExponent)
         long st = w.superTile(g, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ6_K.SUPER_BYTES) {
             IntVector dA = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE)
@@ -118,7 +117,7 @@ final class InterleavedQ6_KGemv {
                             .add(iB.lanewise(VectorOperators.ASHR, 16))
                             .mul(scB.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24)));
                 }
-                float dxb = dx[d0 + 8 * sb + k] * REBIAS;
+                float dxb = dx[d0 + 8 * sb + k] * rebias;
                 accA = ((FloatVector) sumA.convert(VectorOperators.I2F, 0)).fma(superA.mul(dxb), accA);
                 accB = ((FloatVector) sumB.convert(VectorOperators.I2F, 0)).fma(superB.mul(dxb), accB);
             }
@@ -144,6 +143,7 @@ final class InterleavedQ6_KGemv {
         int next = B_PER_S.length();   // bytes (and scale bytes) of rows IL .. 2·IL−1 follow those of rows 0 .. IL−1
         // read once, as InterleavedQ4_KGemv does (an accessor called in the loop spills the vectors)
         int superBlocks = w.superBlocks();
+        float rebias = w.rebias();   // 2^112 over the copy's scale exponent (ScaleExponent)
         long st = w.superTile(g, 0) + lane0;
         long st2 = w.superTile(g2, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ6_K.SUPER_BYTES, st2 += InterleavedQ6_K.SUPER_BYTES) {
@@ -213,7 +213,7 @@ final class InterleavedQ6_KGemv {
                             .add(iB2.lanewise(VectorOperators.ASHR, 16))
                             .mul(scB2.lanewise(VectorOperators.LSHL, 24 - 8 * half).lanewise(VectorOperators.ASHR, 24)));
                 }
-                float dxb = dx[d0 + 8 * sb + k] * REBIAS;
+                float dxb = dx[d0 + 8 * sb + k] * rebias;
                 accA = ((FloatVector) sumA.convert(VectorOperators.I2F, 0)).fma(superA.mul(dxb), accA);
                 accB = ((FloatVector) sumB.convert(VectorOperators.I2F, 0)).fma(superB.mul(dxb), accB);
                 accA2 = ((FloatVector) sumA2.convert(VectorOperators.I2F, 0)).fma(superA2.mul(dxb), accA2);
