@@ -61,6 +61,64 @@ class GroupProperties {
         }
     }
 
+    /**
+     * {@code gemvBatchKQuantGroup} over Q4_K and Q6_K copies in any mix (a Q4_K_M layer's q, k and
+     * a Q6_K v): each weight's outputs are its single call's bits. With 768 columns and a Q6_K
+     * weight first the group's row groups are read in pairs (26 KiB each), so pairs of one type
+     * across two weights run that type's pair kernel with two weights (each with its own scale
+     * exponent) and pairs of two types run as singles.
+     */
+    @Property(tries = 60)
+    void aKQuantGroupEqualsItsWeightsOneByOne(@ForAll @IntRange(min = 1, max = 4) int weights,
+            @ForAll @IntRange(min = 1, max = 3) int superBlocks, @ForAll @IntRange(min = 1, max = 3) int b,
+            @ForAll long seed) {
+        Random r = new Random(seed);
+        int cols = 256 * superBlocks;
+        try (Arena arena = Arena.ofShared()) {
+            InterleavedWeights[] ws = new InterleavedWeights[weights];
+            Tensor[] sources = new Tensor[weights];
+            MemorySegment xs = TestData.f32(arena, TestData.quantizableVectors(r, b, cols), 4);
+            for (Kernels k : TestData.implementationsWithOneThread()) {
+                for (int i = 0; i < weights; i++) {
+                    int rows = 1 + r.nextInt(i == 0 ? 90 : 40);
+                    boolean q6 = r.nextBoolean();
+                    sources[i] = q6 ? InterleavedQ6_KProperties.randomQ6_K(arena, r, rows, cols)
+                            : InterleavedQ4_KProperties.randomQ4_K(arena, r, rows, cols);
+                    ws[i] = q6 ? InterleavedQ6_K.of(sources[i], arena, k.executor())
+                            : InterleavedQ4_K.of(sources[i], arena, k.executor());
+                }
+                MemorySegment[] grouped = outputs(arena, sources, b);
+                MemorySegment[] alone = outputs(arena, sources, b);
+                k.gemvBatchKQuantGroup(ws, xs, 4, b, grouped);
+                for (int i = 0; i < weights; i++) {
+                    switch (ws[i]) {
+                        case InterleavedQ4_K w -> k.gemvBatch(w, xs, 4, b, alone[i], 0);
+                        case InterleavedQ6_K w -> k.gemvBatch(w, xs, 4, b, alone[i], 0);
+                        default -> throw new AssertionError(ws[i]);
+                    }
+                }
+                assertSame(grouped, alone, "gemvBatchKQuantGroup " + k + " " + weights + " weights × " + cols + " cols, b=" + b);
+            }
+        }
+    }
+
+    @Test
+    void aKQuantGroupRefusesOtherCopies() {
+        try (Arena arena = Arena.ofShared()) {
+            Random r = new Random(2);
+            Tensor q4 = TestData.randomWeights(arena, r, DType.Q4_0, 32, 256);
+            Tensor q4k = InterleavedQ4_KProperties.randomQ4_K(arena, r, 32, 256);
+            MemorySegment xs = arena.allocate(4L * 256);
+            MemorySegment[] two = {arena.allocate(4L * 32), arena.allocate(4L * 32)};
+            for (Kernels k : TestData.implementations()) {
+                InterleavedWeights[] ws = {InterleavedQ4_K.of(q4k, arena, k.executor()), InterleavedQ4_0.of(q4, arena, k.executor())};
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> k.gemvBatchKQuantGroup(ws, xs, 0, 1, two));
+                assertTrue(e.getMessage().contains("ws[1]"), e.getMessage());
+            }
+        }
+    }
+
     private static MemorySegment[] outputs(Arena arena, Tensor[] ws, int m) {
         MemorySegment[] out = new MemorySegment[ws.length];
         for (int i = 0; i < ws.length; i++) {

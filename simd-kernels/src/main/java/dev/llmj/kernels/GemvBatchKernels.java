@@ -86,6 +86,25 @@ public interface GemvBatchKernels {
     }
 
     /**
+     * The K-quant GEMVs ({@link #gemvBatch(InterleavedQ4_K, MemorySegment, long, int, MemorySegment,
+     * long)}, {@link #gemvBatch(InterleavedQ6_K, MemorySegment, long, int, MemorySegment, long)}) of
+     * the same vectors against several weights of one width, Q4_K and Q6_K in any mix, into
+     * {@code ys[i]} from byte 0, each result exactly what the single call gives. Implementations
+     * may run all the weights' rows as one parallel job; this default runs them one by one.
+     *
+     * @throws IllegalArgumentException when a weight is not a Q4_K or Q6_K copy
+     */
+    default void gemvBatchKQuantGroup(InterleavedWeights[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        for (int i = 0; i < ws.length; i++) {
+            switch (ws[i]) {
+                case InterleavedQ4_K w -> gemvBatch(w, xs, xOff, b, ys[i], 0);
+                case InterleavedQ6_K w -> gemvBatch(w, xs, xOff, b, ys[i], 0);
+                default -> throw new IllegalArgumentException("ws[" + i + "] is not a K-quant copy: " + ws[i]);
+            }
+        }
+    }
+
+    /**
      * ys[v] = w · xs[v] for Q6_K weights re-laid as {@link InterleavedQ6_K}, each vector quantized
      * to Q8_0: Q6_K values times Q8_0 activations with exact integer sums per 32-column block
      * (each of its two sub-block sums times its scale), blocks combined by one fma chain with the

@@ -318,6 +318,23 @@ public final class Kernels implements DotKernels, MatrixKernels, GemvBatchKernel
         batch.gemvBatchGroup(ws, xs, xOff, b, ys);
     }
 
+    /**
+     * The K-quant GEMVs of the same vectors against weights of one width (Q4_K and Q6_K copies in
+     * any mix), into {@code ys[i]} (see {@link GemvBatchKernels#gemvBatchKQuantGroup}).
+     *
+     * @throws IllegalArgumentException when a weight is not a Q4_K or Q6_K copy, or shapes disagree
+     */
+    @Override
+    public void gemvBatchKQuantGroup(InterleavedWeights[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        checkInterleavedGroup(ws, xs, xOff, b, ys);
+        for (int i = 0; i < ws.length; i++) {
+            if (!(ws[i] instanceof InterleavedQ4_K || ws[i] instanceof InterleavedQ6_K)) {
+                throw new IllegalArgumentException("ws[" + i + "] is not a Q4_K or Q6_K copy: " + ws[i].source());
+            }
+        }
+        batch.gemvBatchKQuantGroup(ws, xs, xOff, b, ys);
+    }
+
     /** {@link #checkGroup} of interleaved weights' sources, for b ≥ 1 vectors. */
     private static void checkInterleavedGroup(InterleavedWeights[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
         if (b < 1) {

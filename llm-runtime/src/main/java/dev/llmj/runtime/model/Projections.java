@@ -131,15 +131,17 @@ final class Projections {
 
     /**
      * {@link #project} of one input against weights of one width (q, k, v; gate, up): one job when
-     * they all run on one kernel that takes groups (interleaved Q4_0 or Q8_0, or none interleaved), else
-     * one call per weight (the K-quants, and a Q4_K_M layer's Q6_K {@code attn_v} beside Q4_K q and k).
+     * they all run on one kernel that takes groups (interleaved Q4_0, interleaved Q8_0, interleaved
+     * K-quants in any mix of Q4_K and Q6_K, or none interleaved), else one call per weight.
      */
     void projectGroup(Tensor[] ws, MemorySegment in, int b, MemorySegment[] outs) {
         InterleavedQ4_0[] q4 = new InterleavedQ4_0[ws.length];
         InterleavedQ8_0[] q8 = new InterleavedQ8_0[ws.length];
+        InterleavedWeights[] kq = new InterleavedWeights[ws.length];
         int plain = 0;
         int q4Count = 0;
         int q8Count = 0;
+        int kqCount = 0;
         for (int i = 0; i < ws.length; i++) {
             InterleavedWeights r = interleaved.get(ws[i]);
             plain += r == null ? 1 : 0;
@@ -149,6 +151,9 @@ final class Projections {
             } else if (r instanceof InterleavedQ8_0 x) {
                 q8[i] = x;
                 q8Count++;
+            } else if (r instanceof InterleavedQ4_K || r instanceof InterleavedQ6_K) {
+                kq[i] = r;
+                kqCount++;
             }
         }
         if (plain == ws.length) {
@@ -157,6 +162,8 @@ final class Projections {
             k.gemvBatchGroup(q4, in, 0, b, outs);
         } else if (q8Count == ws.length) {
             k.gemvBatchGroup(q8, in, 0, b, outs);
+        } else if (kqCount == ws.length) {
+            k.gemvBatchKQuantGroup(kq, in, 0, b, outs);
         } else {
             for (int i = 0; i < ws.length; i++) {
                 project(ws[i], in, b, outs[i]);

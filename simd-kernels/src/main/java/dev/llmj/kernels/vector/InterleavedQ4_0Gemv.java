@@ -119,8 +119,11 @@ final class InterleavedQ4_0Gemv {
     static final class Activations {
         /** The call these were prepared for (see {@link #newCall}), or −1. */
         private long call = -1;
-        /** The call the derived arrays were made for, or −1. */
+        /** The call Q8_0's digits were made for, or −1. */
         long derivedCall = -1;
+        /** The call {@link #sums} and {@link #columnPairs} were made for (one K-quant job may need both), or −1. */
+        long sumsCall = -1;
+        long columnPairsCall = -1;
         /** Each activation twice in an int (see {@link #prepare}). */
         int[] pairs = new int[0];
         /** Each block's scale. */

@@ -26,28 +26,12 @@ final class InterleavedQ4_KGemv {
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
     private static final int IL = I.length();
 
-    static void gemvBatch(KernelExecutor executor, InterleavedQ4_K w, MemorySegment xs, long xOff, int b,
-            MemorySegment ys, long yOff) {
-        int cols = w.cols();
-        int blocks = cols / 32;
-        long call = InterleavedQ4_0Gemv.newCall();
-        InterleavedQ4_0Gemv.eachRowGroup(executor, w, b, ys, yOff, (g, g2, p, v, out, o) -> {
-            InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(call, xs, xOff, b, cols);
-            if (a.derivedCall != call) {
-                blockSums(a, b * blocks);
-                a.derivedCall = call;
-            }
-            int[] xsum = a.sums;
-            if (g2 >= 0) {
-                part2(w, g, g2, 4L * IL * p, a.pairs, v * cols, a.dx, xsum, v * blocks, out, o);
-            } else {
-                part(w, g, 4L * IL * p, a.pairs, v * cols, a.dx, xsum, v * blocks, out, o);
-            }
-        });
-    }
-
-    /** Each block's activation sum, into a.sums (n blocks). */
-    private static void blockSums(InterleavedQ4_0Gemv.Activations a, int n) {
+    /** Each block's activation sum, into a.sums (n blocks), once per call. */
+    static void blockSums(InterleavedQ4_0Gemv.Activations a, long call, int n) {
+        if (a.sumsCall == call) {
+            return;
+        }
+        a.sumsCall = call;
         if (a.sums.length < n) {
             a.sums = new int[n];
         }
@@ -60,7 +44,7 @@ final class InterleavedQ4_KGemv {
         }
     }
 
-    private static void part(InterleavedQ4_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int[] xsum, int d0,
+    static void part(InterleavedQ4_K w, int g, long lane0, int[] pairs, int x0, float[] dx, int[] xsum, int d0,
             float[] out, int o) {
         MemorySegment t = w.tiles();
         FloatVector even = FloatVector.zero(F);
@@ -125,14 +109,16 @@ final class InterleavedQ4_KGemv {
         InterleavedQ4_0Gemv.toRowOrder(out, o);
     }
     /**
-     * {@link #part} for row groups g and g2 at once, reading two streams of tiles side by side
+     * {@link #part} for row group g of w and row group g2 of w2 (w itself, or another weight of its
+     * width) at once, reading two streams of tiles side by side
      * (see {@link InterleavedQ4_0Gemv#eachRowGroup}); each group's integer sums and fma chain are
      * {@link #part}'s, so the same bits. Results go to out[o ..] and
      * out[{@link InterleavedQ4_0Gemv#PAIRED} + o ..].
      */
-    private static void part2(InterleavedQ4_K w, int g, int g2, long lane0, int[] pairs, int x0, float[] dx, int[] xsum,
+    static void part2(InterleavedQ4_K w, int g, InterleavedQ4_K w2, int g2, long lane0, int[] pairs, int x0, float[] dx, int[] xsum,
             int d0, float[] out, int o) {
         MemorySegment t = w.tiles();
+        MemorySegment t2 = w2.tiles();
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
         FloatVector even2 = FloatVector.zero(F);
@@ -140,8 +126,9 @@ final class InterleavedQ4_KGemv {
         ShortVector twelve = ShortVector.broadcast(S, (short) 12);
         int superBlocks = w.superBlocks();
         float rebias = w.rebias();   // 2^112 over the copy's scale exponent (ScaleExponent)
+        float rebias2 = w2.rebias();
         long st = w.superTile(g, 0) + lane0;
-        long st2 = w.superTile(g2, 0) + lane0;
+        long st2 = w2.superTile(g2, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ4_K.SUPER_BYTES, st2 += InterleavedQ4_K.SUPER_BYTES) {
             for (int k = 0; k < 8; k++) {
                 long off = InterleavedQ4_K.block(st, k);
@@ -151,7 +138,7 @@ final class InterleavedQ4_KGemv {
                 ShortVector s2 = ShortVector.zero(S);
                 for (int c = 0; c < 8; c++) {
                     IntVector wv = IntVector.fromMemorySegment(I, t, off + 64L * c, LITTLE);
-                    IntVector wv2 = IntVector.fromMemorySegment(I, t, off2 + 64L * c, LITTLE);
+                    IntVector wv2 = IntVector.fromMemorySegment(I, t2, off2 + 64L * c, LITTLE);
                     for (int n = 0; n < 4; n++, j++) {
                         // one form for all four nibbles (see InterleavedQ4_0Gemv.part2: C2's budget)
                         ShortVector x = (ShortVector) IntVector.broadcast(I, pairs[j]).reinterpretShape(S, 0);
@@ -184,25 +171,26 @@ final class InterleavedQ4_KGemv {
                 odd = ((FloatVector) sm.lanewise(VectorOperators.LSHR, 24).mul(x).convert(VectorOperators.I2F, 0))
                         .fma(((FloatVector) dm.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(dm.and(0x80000000))
                                 .reinterpretShape(F, 0)).mul(dxb).neg(), odd);
-                IntVector e = IntVector.fromMemorySegment(I, t, st2 + InterleavedQ4_K.SUPER_SCALES, LITTLE);
-                IntVector em = IntVector.fromMemorySegment(I, t, st2 + InterleavedQ4_K.SUPER_MINS, LITTLE);
+                float dxb2 = dx[blk] * rebias2;
+                IntVector e = IntVector.fromMemorySegment(I, t2, st2 + InterleavedQ4_K.SUPER_SCALES, LITTLE);
+                IntVector em = IntVector.fromMemorySegment(I, t2, st2 + InterleavedQ4_K.SUPER_MINS, LITTLE);
                 IntVector sums2 = (IntVector) s2.reinterpretShape(I, 0);
-                IntVector sm2 = IntVector.fromMemorySegment(I, t, off2 + InterleavedQ4_K.SCALES, LITTLE);
+                IntVector sm2 = IntVector.fromMemorySegment(I, t2, off2 + InterleavedQ4_K.SCALES, LITTLE);
                 even2 = ((FloatVector) sums2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * x)
                         .mul(sm2.and(0xFF)).convert(VectorOperators.I2F, 0))
                         .fma(((FloatVector) e.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
-                                .or(e.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(dxb), even2);
+                                .or(e.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0)).mul(dxb2), even2);
                 odd2 = ((FloatVector) sums2.lanewise(VectorOperators.ASHR, 16).add(8 * x)
                         .mul(sm2.lanewise(VectorOperators.LSHR, 16).and(0xFF)).convert(VectorOperators.I2F, 0))
                         .fma(((FloatVector) e.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(e.and(0x80000000))
-                                .reinterpretShape(F, 0)).mul(dxb), odd2);
+                                .reinterpretShape(F, 0)).mul(dxb2), odd2);
                 even2 = ((FloatVector) sm2.lanewise(VectorOperators.LSHR, 8).and(0xFF).mul(x).convert(VectorOperators.I2F, 0))
                         .fma(((FloatVector) em.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
                                 .or(em.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0))
-                                .mul(dxb).neg(), even2);
+                                .mul(dxb2).neg(), even2);
                 odd2 = ((FloatVector) sm2.lanewise(VectorOperators.LSHR, 24).mul(x).convert(VectorOperators.I2F, 0))
                         .fma(((FloatVector) em.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(em.and(0x80000000))
-                                .reinterpretShape(F, 0)).mul(dxb).neg(), odd2);
+                                .reinterpretShape(F, 0)).mul(dxb2).neg(), odd2);
             }
         }
         even.intoArray(out, InterleavedQ4_0Gemv.EVEN_ODD);

@@ -38,26 +38,12 @@ final class InterleavedQ6_KGemv {
 
     private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
     private static final int IL = I.length();
-    static void gemvBatch(KernelExecutor executor, InterleavedQ6_K w, MemorySegment xs, long xOff, int b,
-            MemorySegment ys, long yOff) {
-        int cols = w.cols();
-        long call = InterleavedQ4_0Gemv.newCall();
-        InterleavedQ4_0Gemv.eachRowGroup(executor, w, b, ys, yOff, (g, g2, p, v, out, o) -> {
-            InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(call, xs, xOff, b, cols);
-            if (a.derivedCall != call) {
-                columnPairs(a, b * cols);
-                a.derivedCall = call;
-            }
-            if (g2 >= 0) {
-                part2(w, g, g2, 4L * IL * p, a.columnPairs, v * cols / 2, a.dx, v * (cols / 32), out, o);
-            } else {
-                part(w, g, 4L * IL * p, a.columnPairs, v * cols / 2, a.dx, v * (cols / 32), out, o);
-            }
-        });
-    }
-
-    /** a.pairs by column pair into a.columnPairs (n activations). */
-    private static void columnPairs(InterleavedQ4_0Gemv.Activations a, int n) {
+    /** a.pairs by column pair into a.columnPairs (n activations), once per call. */
+    static void columnPairs(InterleavedQ4_0Gemv.Activations a, long call, int n) {
+        if (a.columnPairsCall == call) {
+            return;
+        }
+        a.columnPairsCall = call;
         if (a.columnPairs.length < n / 2) {
             a.columnPairs = new int[n / 2];
         }
@@ -69,7 +55,7 @@ final class InterleavedQ6_KGemv {
      * scale row); column pair c's activations are columnPairs[c0 + c]; results go to out[o ..] in
      * row order.
      */
-    private static void part(InterleavedQ6_K w, int g, long lane0, int[] columnPairs, int c0, float[] dx, int d0,
+    static void part(InterleavedQ6_K w, int g, long lane0, int[] columnPairs, int c0, float[] dx, int d0,
             float[] out, int o) {
         MemorySegment t = w.tiles();
         FloatVector accA = FloatVector.zero(F);
@@ -127,15 +113,17 @@ final class InterleavedQ6_KGemv {
     }
 
     /**
-     * {@link #part} for row groups g and g2 at once, reading two streams of tiles side by side
+     * {@link #part} for row group g of w and row group g2 of w2 (w itself, or another weight of its
+     * width) at once, reading two streams of tiles side by side
      * (see {@link InterleavedQ4_0Gemv#eachRowGroup}); each group's integer sums and fma chain are
      * {@link #part}'s, so the same bits. Results go to out[o ..] and
      * out[{@link InterleavedQ4_0Gemv#PAIRED} + o ..]. Written out for both groups: a helper
      * returning vectors would be boxed where C2 declines to inline it.
      */
-    private static void part2(InterleavedQ6_K w, int g, int g2, long lane0, int[] columnPairs, int c0, float[] dx,
+    static void part2(InterleavedQ6_K w, int g, InterleavedQ6_K w2, int g2, long lane0, int[] columnPairs, int c0, float[] dx,
             int d0, float[] out, int o) {
         MemorySegment t = w.tiles();
+        MemorySegment t2 = w2.tiles();
         FloatVector accA = FloatVector.zero(F);
         FloatVector accB = FloatVector.zero(F);
         FloatVector accA2 = FloatVector.zero(F);
@@ -144,8 +132,9 @@ final class InterleavedQ6_KGemv {
         // read once, as InterleavedQ4_KGemv does (an accessor called in the loop spills the vectors)
         int superBlocks = w.superBlocks();
         float rebias = w.rebias();   // 2^112 over the copy's scale exponent (ScaleExponent)
+        float rebias2 = w2.rebias();
         long st = w.superTile(g, 0) + lane0;
-        long st2 = w.superTile(g2, 0) + lane0;
+        long st2 = w2.superTile(g2, 0) + lane0;
         for (int sb = 0; sb < superBlocks; sb++, st += InterleavedQ6_K.SUPER_BYTES, st2 += InterleavedQ6_K.SUPER_BYTES) {
             IntVector dA = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st + InterleavedQ6_K.SUPER_SCALES, LITTLE)
                     .convertShape(VectorOperators.S2I, I, 0);
@@ -155,11 +144,11 @@ final class InterleavedQ6_KGemv {
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector superB = (FloatVector) dB.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
                     .or(dB.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
-            IntVector dA2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st2 + InterleavedQ6_K.SUPER_SCALES, LITTLE)
+            IntVector dA2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t2, st2 + InterleavedQ6_K.SUPER_SCALES, LITTLE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector superA2 = (FloatVector) dA2.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
                     .or(dA2.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
-            IntVector dB2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, st2 + InterleavedQ6_K.SUPER_SCALES + next, LITTLE)
+            IntVector dB2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t2, st2 + InterleavedQ6_K.SUPER_SCALES + next, LITTLE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector superB2 = (FloatVector) dB2.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000)
                     .or(dB2.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretShape(F, 0);
@@ -172,10 +161,10 @@ final class InterleavedQ6_KGemv {
                         .convertShape(VectorOperators.S2I, I, 0);
                 IntVector sumB = IntVector.zero(I);
                 long blk2 = InterleavedQ6_K.block(st2, k);
-                IntVector scA2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, blk2 + InterleavedQ6_K.SCALES, LITTLE)
+                IntVector scA2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t2, blk2 + InterleavedQ6_K.SCALES, LITTLE)
                         .convertShape(VectorOperators.S2I, I, 0);
                 IntVector sumA2 = IntVector.zero(I);
-                IntVector scB2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t, blk2 + InterleavedQ6_K.SCALES + next, LITTLE)
+                IntVector scB2 = (IntVector) ShortVector.fromMemorySegment(S_PER_F, t2, blk2 + InterleavedQ6_K.SCALES + next, LITTLE)
                         .convertShape(VectorOperators.S2I, I, 0);
                 IntVector sumB2 = IntVector.zero(I);
                 int j = c0 + 128 * sb + 16 * k;
@@ -190,9 +179,9 @@ final class InterleavedQ6_KGemv {
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(x));
                         sB = sB.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk + InterleavedQ6_K.VALUES + 64L * c + next,
                                 LITTLE).convertShape(VectorOperators.B2S, S, 0)).mul(x));
-                        sA2 = sA2.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk2 + InterleavedQ6_K.VALUES + 64L * c, LITTLE)
+                        sA2 = sA2.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t2, blk2 + InterleavedQ6_K.VALUES + 64L * c, LITTLE)
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(x));
-                        sB2 = sB2.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t, blk2 + InterleavedQ6_K.VALUES + 64L * c + next,
+                        sB2 = sB2.add(((ShortVector) ByteVector.fromMemorySegment(B_PER_S, t2, blk2 + InterleavedQ6_K.VALUES + 64L * c + next,
                                 LITTLE).convertShape(VectorOperators.B2S, S, 0)).mul(x));
                     }
                     // per int lane (row): its even- and odd-column shorts added, times its scale for these 16 columns
@@ -216,8 +205,9 @@ final class InterleavedQ6_KGemv {
                 float dxb = dx[d0 + 8 * sb + k] * rebias;
                 accA = ((FloatVector) sumA.convert(VectorOperators.I2F, 0)).fma(superA.mul(dxb), accA);
                 accB = ((FloatVector) sumB.convert(VectorOperators.I2F, 0)).fma(superB.mul(dxb), accB);
-                accA2 = ((FloatVector) sumA2.convert(VectorOperators.I2F, 0)).fma(superA2.mul(dxb), accA2);
-                accB2 = ((FloatVector) sumB2.convert(VectorOperators.I2F, 0)).fma(superB2.mul(dxb), accB2);
+                float dxb2 = dx[d0 + 8 * sb + k] * rebias2;
+                accA2 = ((FloatVector) sumA2.convert(VectorOperators.I2F, 0)).fma(superA2.mul(dxb2), accA2);
+                accB2 = ((FloatVector) sumB2.convert(VectorOperators.I2F, 0)).fma(superB2.mul(dxb2), accB2);
             }
         }
         accA.intoArray(out, o);

@@ -7,6 +7,7 @@ import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.InterleavedQ4_K;
 import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.InterleavedQ8_0;
+import dev.llmj.kernels.InterleavedWeights;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.MatrixKernels;
 import dev.llmj.kernels.Scratch;
@@ -467,11 +468,18 @@ public final class VectorGemvBatch implements GemvBatchKernels {
 
     @Override
     public void gemvBatch(InterleavedQ6_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
-        InterleavedQ6_KGemv.gemvBatch(executor, w, xs, xOff, b, ys, yOff);
+        KQuantGroupGemv.gemvBatchGroup(executor, new InterleavedWeights[] {w}, xs, xOff, b, new MemorySegment[] {ys},
+                new long[] {yOff});
     }
 
     @Override
     public void gemvBatch(InterleavedQ4_K w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff) {
-        InterleavedQ4_KGemv.gemvBatch(executor, w, xs, xOff, b, ys, yOff);
+        KQuantGroupGemv.gemvBatchGroup(executor, new InterleavedWeights[] {w}, xs, xOff, b, new MemorySegment[] {ys},
+                new long[] {yOff});
+    }
+
+    @Override
+    public void gemvBatchKQuantGroup(InterleavedWeights[] ws, MemorySegment xs, long xOff, int b, MemorySegment[] ys) {
+        KQuantGroupGemv.gemvBatchGroup(executor, ws, xs, xOff, b, ys, new long[ws.length]);
     }
 }
