@@ -57,6 +57,7 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
 
     public InterleavedQ4_K {
         Checks.tiles(tiles, rows, cols, bytes(rows, cols));
+        ScaleExponent.checkRange(scaleExponent);
     }
 
     /** 2^(112 − scaleExponent): what the kernels multiply a widened d or dmin by ({@link ScaleExponent}). */
@@ -121,7 +122,7 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
                 }
             }
         }
-        int k = scaleExponent < 0 ? range.exponent() : scaleExponent;
+        int k = scaleExponent == -1 ? range.exponent() : scaleExponent;
         ScaleExponent.check(range, k, w);
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
         InterleavedQ4_K out = new InterleavedQ4_K(w, tiles, wm.rows(), wm.cols(), k);

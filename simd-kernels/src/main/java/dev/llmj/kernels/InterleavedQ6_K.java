@@ -63,6 +63,7 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
 
     public InterleavedQ6_K {
         Checks.tiles(tiles, rows, cols, bytes(rows, cols));
+        ScaleExponent.checkRange(scaleExponent);
     }
 
     /** 2^(112 − scaleExponent): what the kernels multiply a widened super-scale by ({@link ScaleExponent}). */
@@ -127,7 +128,7 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
                 range.add(d);
             }
         }
-        int k = scaleExponent < 0 ? range.exponent() : scaleExponent;
+        int k = scaleExponent == -1 ? range.exponent() : scaleExponent;
         ScaleExponent.check(range, k, w);
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
         InterleavedQ6_K out = new InterleavedQ6_K(w, tiles, wm.rows(), wm.cols(), k);

@@ -26,6 +26,8 @@ public final class ScaleExponent {
     private static final int MIN_NORMAL = -14;
     /** Exponent of the largest finite binary16 (65504 = 1.999… · 2^15). */
     private static final int MAX_FINITE = 15;
+    /** Exponent of the least subnormal binary16 (2^−24). */
+    private static final int LEAST = -24;
 
     /** Tracks the exponent range of a matrix's nonzero scales. */
     public static final class Range {
@@ -62,7 +64,7 @@ public final class ScaleExponent {
         if (biased > 0) {
             return biased - 15;
         }
-        return (31 - Integer.numberOfLeadingZeros(magnitude)) - 24;
+        return (31 - Integer.numberOfLeadingZeros(magnitude)) + LEAST;
     }
 
     /** Binary16 {@code bits} times 2^k, exactly (the caller's k keeps it finite). */
@@ -79,12 +81,25 @@ public final class ScaleExponent {
     }
 
     /**
+     * Checks that {@code k} can be a copy's exponent at all: 0 .. 39 (2^−24, the least binary16,
+     * times 2^40 overflows).
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    static void checkRange(int k) {
+        if (k < 0 || k > MAX_FINITE - LEAST) {
+            throw new IllegalArgumentException("a scale exponent is 0 .. " + (MAX_FINITE - LEAST) + ", got " + k);
+        }
+    }
+
+    /**
      * Checks that {@code k} scales every one of the range's scales to a finite binary16.
      *
      * @throws IllegalArgumentException when one would overflow
      */
     static void check(Range range, int k, Object source) {
-        if (k < 0 || (range.greatest != Integer.MIN_VALUE && range.greatest + k > MAX_FINITE)) {
+        checkRange(k);
+        if (range.greatest != Integer.MIN_VALUE && range.greatest + k > MAX_FINITE) {
             throw new IllegalArgumentException("scale exponent " + k + " would overflow a binary16 scale of " + source
                     + " (largest scale ≥ 2^" + range.greatest + ")");
         }

@@ -62,5 +62,9 @@ class ScaleExponentTest {
         ScaleExponent.check(range, 22, "w");
         assertThrows(IllegalArgumentException.class, () -> ScaleExponent.check(range, 23, "w"));
         assertThrows(IllegalArgumentException.class, () -> ScaleExponent.check(range, -1, "w"));
+        ScaleExponent.checkRange(0);
+        ScaleExponent.checkRange(39);
+        assertThrows(IllegalArgumentException.class, () -> ScaleExponent.checkRange(40));
+        assertThrows(IllegalArgumentException.class, () -> ScaleExponent.checkRange(-1));
     }
 }
