@@ -5,7 +5,6 @@ import static dev.llmj.kernels.VectorWidths.I;
 import static dev.llmj.kernels.VectorWidths.S;
 
 import dev.llmj.kernels.InterleavedQ4_K;
-import dev.llmj.kernels.KernelExecutor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -19,6 +18,9 @@ import jdk.incubator.vector.VectorOperators;
  * loop (the nibbles hold q − 8, so its sum S' gives S = S' + 8·X, X the activation block's sum),
  * then in int lanes sc·S and m·X for even and odd rows, each converted to float and fma'd with
  * d·d_x and −dmin·d_x, in the scalar twin's order.
+ *
+ * <p>The row-group walk, the activations and the grouping of several weights into one job are
+ * {@link KQuantGroupGemv}'s (a single weight is a group of one); this class holds the kernels.
  */
 final class InterleavedQ4_KGemv {
     private InterleavedQ4_KGemv() {}

@@ -7,7 +7,6 @@ import static dev.llmj.kernels.VectorWidths.S;
 import static dev.llmj.kernels.VectorWidths.S_PER_F;
 
 import dev.llmj.kernels.InterleavedQ6_K;
-import dev.llmj.kernels.KernelExecutor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -32,6 +31,9 @@ import jdk.incubator.vector.VectorOperators;
  * and odd rows and scaled every eight columns), one thread, same bits: 32000 × 768 from DRAM
  * (three copies cycled) 49 → 41 ps per weight, in cache 38 → 33. Activations are prepared as for
  * {@link InterleavedQ4_0Gemv}, plus their column pairs.
+ *
+ * <p>The row-group walk, the activations and the grouping of several weights into one job are
+ * {@link KQuantGroupGemv}'s (a single weight is a group of one); this class holds the kernels.
  */
 final class InterleavedQ6_KGemv {
     private InterleavedQ6_KGemv() {}
