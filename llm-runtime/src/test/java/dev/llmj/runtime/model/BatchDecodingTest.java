@@ -54,11 +54,13 @@ class BatchDecodingTest {
     }
 
     /**
-     * Quantized weights (llama.cpp's files of a small model). K-quants are not listed: their batched
-     * GEMV is gemv per vector, whose lane-sum order can differ between JIT tiers in the last bit.
+     * Quantized weights (llama.cpp's files of a small model). The K-quants' decoding runs on their
+     * interleaved copies, whose rows are lanes with integer block sums and one fma chain each, so
+     * a batch cannot change a bit either; their q, k, v and gate, up run as one job per set, Q4_K
+     * beside Q6_K in Q4_K_M's layers.
      */
     @ParameterizedTest
-    @CsvSource({"kq-Q8_0", "kq-Q4_0"})
+    @CsvSource({"kq-Q8_0", "kq-Q4_0", "kq-Q4_K_M", "kq-Q6_K"})
     void quantizedBatchesEqualEachSequenceAlone(String name) throws IOException {
         Path file = SharedAssets.require("reference/quants/" + name + ".gguf");
         try (Model m = Model.load(file)) {
