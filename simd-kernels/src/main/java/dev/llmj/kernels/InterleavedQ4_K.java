@@ -109,21 +109,7 @@ public record InterleavedQ4_K(Tensor source, MemorySegment tiles, int rows, int 
      */
     public static InterleavedQ4_K of(Tensor w, Arena arena, KernelExecutor executor, int scaleExponent) {
         WeightMatrix wm = Checks.interleavable(w, DType.Q4_K);
-        ScaleExponent.Range range = new ScaleExponent.Range();
-        for (int r = 0; r < wm.rows(); r++) {
-            long row = wm.row(r);
-            for (int sb = 0; sb < wm.cols() / 256; sb++) {
-                for (int half = 0; half < 2; half++) {
-                    short d = wm.base().get(LE.SHORT, row + (long) Q4_KCodec.BYTES * sb + 2L * half);
-                    if ((d & 0x7C00) == 0x7C00) {
-                        Checks.finiteScale(d, half == 0 ? "d" : "dmin", "row " + r + ", super-block " + sb, w);
-                    }
-                    range.add(d);
-                }
-            }
-        }
-        int k = scaleExponent == -1 ? range.exponent() : scaleExponent;
-        ScaleExponent.check(range, k, w);
+        int k = ScaleExponent.forMatrix(wm, w, Q4_KCodec.BYTES, new int[] {0, 2}, new String[] {"d", "dmin"}, scaleExponent);
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
         InterleavedQ4_K out = new InterleavedQ4_K(w, tiles, wm.rows(), wm.cols(), k);
         RowGroupFill.run(executor, wm, tiles, SUPER_BYTES / 2 * out.superBlocks(), 0, (g, group, unused) ->

@@ -117,19 +117,7 @@ public record InterleavedQ6_K(Tensor source, MemorySegment tiles, int rows, int 
      */
     public static InterleavedQ6_K of(Tensor w, Arena arena, KernelExecutor executor, int scaleExponent) {
         WeightMatrix wm = Checks.interleavable(w, DType.Q6_K);
-        ScaleExponent.Range range = new ScaleExponent.Range();
-        for (int r = 0; r < wm.rows(); r++) {
-            long row = wm.row(r);
-            for (int sb = 0; sb < wm.cols() / 256; sb++) {
-                short d = wm.base().get(LE.SHORT, row + (long) Q6_KCodec.BYTES * sb + 208);
-                if ((d & 0x7C00) == 0x7C00) {
-                    Checks.finiteScale(d, "scale", "row " + r + ", super-block " + sb, w);
-                }
-                range.add(d);
-            }
-        }
-        int k = scaleExponent == -1 ? range.exponent() : scaleExponent;
-        ScaleExponent.check(range, k, w);
+        int k = ScaleExponent.forMatrix(wm, w, Q6_KCodec.BYTES, new int[] {208}, new String[] {"scale"}, scaleExponent);
         MemorySegment tiles = arena.allocate(Math.max(1, bytes(wm.rows(), wm.cols())), 64);
         InterleavedQ6_K out = new InterleavedQ6_K(w, tiles, wm.rows(), wm.cols(), k);
         RowGroupFill.run(executor, wm, tiles, SUPER_BYTES / 2 * out.superBlocks(), 256, (g, group, q) ->

@@ -1,6 +1,8 @@
 package dev.llmj.kernels;
 
 import dev.llmj.tensor.HalfFloats;
+import dev.llmj.tensor.LE;
+import dev.llmj.tensor.Tensor;
 
 /**
  * A power of two by which an interleaved copy multiplies a matrix's binary16 scales, so that
@@ -56,6 +58,34 @@ public final class ScaleExponent {
             }
             return Math.max(0, Math.min(MIN_NORMAL - least, MAX_FINITE - greatest));
         }
+    }
+
+    /**
+     * The exponent for a copy of K-quant matrix {@code w} (viewed as {@code wm}): {@code requested}
+     * when it is ≥ 0, else the one {@link Range#exponent} picks (−1). Each 256-column super-block
+     * of {@code blockBytes} holds a binary16 scale at every offset in {@code offsets}, named for
+     * errors by {@code names}; every one is read.
+     *
+     * @throws IllegalArgumentException when a scale is infinite or NaN (the kernels widen finite
+     *     binary16 values only), or when k is not −1 and is negative or would overflow a scale
+     */
+    static int forMatrix(WeightMatrix wm, Tensor w, int blockBytes, int[] offsets, String[] names, int requested) {
+        Range range = new Range();
+        for (int r = 0; r < wm.rows(); r++) {
+            long row = wm.row(r);
+            for (int sb = 0; sb < wm.cols() / 256; sb++) {
+                for (int i = 0; i < offsets.length; i++) {
+                    short d = wm.base().get(LE.SHORT, row + (long) blockBytes * sb + offsets[i]);
+                    if ((d & 0x7C00) == 0x7C00) {   // the message is built only for a scale that fails
+                        Checks.finiteScale(d, names[i], "row " + r + ", super-block " + sb, w);
+                    }
+                    range.add(d);
+                }
+            }
+        }
+        int k = requested == -1 ? range.exponent() : requested;
+        check(range, k, w);
+        return k;
     }
 
     /** e with 2^e ≤ |h| < 2^(e+1), for the nonzero finite binary16 magnitude {@code magnitude}. */
