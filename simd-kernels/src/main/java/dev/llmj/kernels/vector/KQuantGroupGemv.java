@@ -7,6 +7,7 @@ import dev.llmj.kernels.InterleavedQ6_K;
 import dev.llmj.kernels.InterleavedWeights;
 import dev.llmj.kernels.KernelExecutor;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * GEMVs of the same vectors against interleaved K-quant weights of one width, Q4_K and Q6_K in
@@ -25,21 +26,14 @@ final class KQuantGroupGemv {
 
     private static final int IL = I.length();
 
+    /** ws: Q4_K and Q6_K copies only ({@code Kernels.gemvBatchKQuantGroup} checks). */
     static void gemvBatchGroup(KernelExecutor executor, InterleavedWeights[] ws, MemorySegment xs, long xOff, int b,
             MemorySegment[] ys, long[] yOffs) {
         int cols = ws[0].cols();
         int blocks = cols / 32;
-        boolean q4k = false;
-        boolean q6k = false;
-        for (InterleavedWeights w : ws) {
-            switch (w) {
-                case InterleavedQ4_K unused -> q4k = true;
-                case InterleavedQ6_K unused -> q6k = true;
-                default -> throw new IllegalArgumentException("not a K-quant copy: " + w);
-            }
-        }
-        boolean needsSums = q4k;
-        boolean needsColumnPairs = q6k;
+        // what the kernels derive from the activations: Q4_K block sums, Q6_K column pairs
+        boolean needsSums = Arrays.stream(ws).anyMatch(w -> w instanceof InterleavedQ4_K);
+        boolean needsColumnPairs = Arrays.stream(ws).anyMatch(w -> w instanceof InterleavedQ6_K);
         long call = InterleavedQ4_0Gemv.newCall();
         InterleavedQ4_0Gemv.eachRowGroup(executor, ws, b, ys, yOffs, (i, g, i2, g2, p, v, out, o) -> {
             InterleavedQ4_0Gemv.Activations a = InterleavedQ4_0Gemv.activations(call, xs, xOff, b, cols);
