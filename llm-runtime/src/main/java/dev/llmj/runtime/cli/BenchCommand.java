@@ -17,9 +17,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code llm bench}: prefill and decode throughput, measured as llama-bench does: prefill = one
@@ -32,6 +35,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Measure prefill and decode tokens/s (JSON on stdout, progress on stderr).")
 final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -51,8 +57,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "measured runs; the median is reported (default: ${DEFAULT-VALUE})")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "unmeasured runs first, for the JIT (default: ${DEFAULT-VALUE})")
-    int warmup;
+    @Option(names = "--warmup", defaultValue = "auto", paramLabel = "N|auto",
+            description = "unmeasured runs first, for the JIT: N, or auto = until a run in which the JIT compiled "
+                    + "for at most 2 % of the run's time (1 to " + JitWarmup.MAX_RUNS + " runs; default: ${DEFAULT-VALUE})")
+    String warmup;
 
     @Option(names = "--batch", defaultValue = "0", paramLabel = "B",
             description = "also decode B sequences at once (batched, one pass over the weights per step) and report "
@@ -64,9 +72,15 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (promptTokens < 1 || genTokens < 1 || repeats < 1 || warmup < 0 || batch < 0 || depth < 0) {
-            throw new IllegalArgumentException(
-                    "--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --warmup, --batch and --depth ≥ 0");
+        if (promptTokens < 1 || genTokens < 1 || repeats < 1 || batch < 0 || depth < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--prompt-tokens, --gen-tokens and --repeats must be ≥ 1, --batch and --depth ≥ 0");
+        }
+        JitWarmup warm;
+        try {
+            warm = JitWarmup.parse(warmup);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         LiveHeap liveHeap = LiveHeap.track();
         long loadStart = System.nanoTime();
@@ -77,47 +91,27 @@ final class BenchCommand implements Callable<Integer> {
             int ctx = depth + Math.max(promptTokens, genTokens);
             int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, vocab).toArray();
             int[] context = new SplittableRandom(7).ints(depth, 3, vocab).toArray();
-            long kvBytes = 0;
             double[] prefill = new double[repeats];
             double[] decode = new double[repeats];
-            for (int run = -warmup; run < repeats; run++) {
-                System.err.printf("llm bench: %s run %d/%d%n", run < 0 ? "warm-up" : "measured",
-                        run < 0 ? run + warmup + 1 : run + 1, run < 0 ? warmup : repeats);
-                double p;
-                double d;
-                try (Session s = model.newSession(ctx, modelOptions.scheme(model), cacheType.kvType())) {
-                    kvBytes = s.kvCacheBytes();
-                    if (depth > 0) {
-                        s.append(context);
-                    }
-                    long t0 = System.nanoTime();
-                    s.append(prompt);
-                    p = promptTokens / ((System.nanoTime() - t0) / 1e9);
-                    s.rewind(depth);
-                    int token = model.tokenizer().bos() >= 0 ? model.tokenizer().bos() : prompt[0];
-                    long t1 = System.nanoTime();
-                    for (int i = 0; i < genTokens; i++) {
-                        float[] logits = s.append(token);
-                        token = Sampler.argmax(logits);
-                    }
-                    d = genTokens / ((System.nanoTime() - t1) / 1e9);
-                }
-                if (run >= 0) {
-                    prefill[run] = p;
-                    decode[run] = d;
-                }
+            int warmRuns = warm.run(() -> run(model, ctx, context, prompt), "");
+            for (int i = 0; i < repeats; i++) {
+                System.err.printf("llm bench: measured run %d/%d%n", i + 1, repeats);
+                double[] pd = run(model, ctx, context, prompt);
+                prefill[i] = pd[0];
+                decode[i] = pd[1];
             }
             double[] batch1 = new double[repeats];
             double[] batchB = new double[repeats];
+            int batchWarmRuns = 0;
             if (batch > 0) {
-                for (int run = -warmup; run < repeats; run++) {
-                    System.err.printf("llm bench: batched decode, %s run%n", run < 0 ? "warm-up" : "measured");
-                    double one = batchedDecode(model, 1, prompt);
-                    double many = batchedDecode(model, batch, prompt);
-                    if (run >= 0) {
-                        batch1[run] = one;
-                        batchB[run] = many;
-                    }
+                batchWarmRuns = warm.run(() -> {
+                    batchedDecode(model, 1, prompt);
+                    batchedDecode(model, batch, prompt);
+                }, "batched decode, ");
+                for (int i = 0; i < repeats; i++) {
+                    System.err.printf("llm bench: batched decode, measured run %d/%d%n", i + 1, repeats);
+                    batch1[i] = batchedDecode(model, 1, prompt);
+                    batchB[i] = batchedDecode(model, batch, prompt);
                 }
             }
             ObjectMapper mapper = new ObjectMapper();
@@ -135,6 +129,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("prompt_tokens", promptTokens);
             o.put("gen_tokens", genTokens);
             o.put("repeats", repeats);
+            o.put("warmup_runs", warmRuns);
             o.put("prefill_tokens_per_second", median(prefill));
             o.put("decode_tokens_per_second", median(decode));
             ArrayNode pr = o.putArray("prefill_runs");
@@ -146,6 +141,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("batch1_decode_tokens_per_second", median(batch1));
                 o.put("batch_decode_tokens_per_second", median(batchB));
                 o.put("batch_speedup", median(batchB) / median(batch1));
+                o.put("batch_warmup_runs", batchWarmRuns);
             }
             o.put("peak_rss_mib", peakRssMiB());
             o.put("peak_heap_mib", peakHeapMiB());
@@ -153,6 +149,33 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
         }
         return 0;
+    }
+
+    /** KV cache bytes of the last session {@link #run} made. */
+    private long kvBytes;
+
+    /**
+     * One run in a fresh session: prefill tokens/s of {@code prompt} (after {@code context},
+     * untimed), then decode tokens/s of {@code genTokens} greedy steps from the context alone.
+     */
+    private double[] run(Model model, int ctx, int[] context, int[] prompt) {
+        try (Session s = model.newSession(ctx, modelOptions.scheme(model), cacheType.kvType())) {
+            kvBytes = s.kvCacheBytes();
+            if (depth > 0) {
+                s.append(context);
+            }
+            long t0 = System.nanoTime();
+            s.append(prompt);
+            double p = promptTokens / ((System.nanoTime() - t0) / 1e9);
+            s.rewind(depth);
+            int token = model.tokenizer().bos() >= 0 ? model.tokenizer().bos() : prompt[0];
+            long t1 = System.nanoTime();
+            for (int i = 0; i < genTokens; i++) {
+                float[] logits = s.append(token);
+                token = Sampler.argmax(logits);
+            }
+            return new double[] {p, genTokens / ((System.nanoTime() - t1) / 1e9)};
+        }
     }
 
     /**

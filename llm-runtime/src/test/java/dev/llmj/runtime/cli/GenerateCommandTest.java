@@ -93,6 +93,23 @@ class GenerateCommandTest {
         assertTrue(live > 0 && live <= o.get("peak_heap_mib").asDouble() + 1e-9, "live heap " + live);
         assertEquals("f32", o.get("cache_type").asText());
         assertEquals(0, o.get("depth").asInt());
+        assertEquals(0, o.get("warmup_runs").asInt());
+    }
+
+    /** The default warm-up runs until the JIT is idle: at least one run, at most JitWarmup.MAX_RUNS. */
+    @Test
+    void benchWarmsUpUntilTheJitIsIdle() throws Exception {
+        CliRunner.Result r = CliRunner.run("bench", "--model", EMBEDDED, "--prompt-tokens", "8", "--gen-tokens", "4",
+                "--repeats", "1", "--threads", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        int runs = new ObjectMapper().readTree(r.out()).get("warmup_runs").asInt();
+        assertTrue(runs >= 1 && runs <= JitWarmup.MAX_RUNS, "warm-up runs " + runs);
+        assertEquals(2, CliRunner.run("bench", "--model", EMBEDDED, "--repeats", "0").exitCode(), "--repeats 0");
+        for (String bad : new String[] {"-1", "some", ""}) {
+            CliRunner.Result e = CliRunner.run("bench", "--model", EMBEDDED, "--warmup", bad);
+            assertEquals(2, e.exitCode(), "--warmup " + bad);
+            assertTrue(e.err().contains("--warmup must be a count ≥ 0 or auto"), e.err());
+        }
     }
 
     /** --depth fills the context first; an F16 cache is half an F32 one's size. */
