@@ -32,7 +32,6 @@ public final class Session implements AutoCloseable {
     private final KvType kvType;
     private final ForwardPass pass;
     private final int[] tokens;
-    private final float[] lastLogits;
     private int length;
 
     Session(Model model, int capacity, RopeScheme scheme, int ropeTrainingLength, KvType kvType) {
@@ -61,7 +60,6 @@ public final class Session implements AutoCloseable {
             throw e;
         }
         this.tokens = new int[capacity];
-        this.lastLogits = new float[c.vocabSize()];
     }
 
     public Model model() {
@@ -108,8 +106,11 @@ public final class Session implements AutoCloseable {
      * @throws IllegalArgumentException for an id outside the vocabulary
      */
     public float[] append(int... ids) {
-        append(ids, false, (pos, seg, off) -> MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, off, lastLogits, 0, lastLogits.length));
-        return lastLogits.clone();
+        // copied straight into the array returned (a staging array and its clone copied 125 KB a
+        // token twice at a 32000-token vocabulary)
+        float[] logits = new float[model.config().vocabSize()];
+        append(ids, false, (pos, seg, off) -> MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, off, logits, 0, logits.length));
+        return logits;
     }
 
     /**
