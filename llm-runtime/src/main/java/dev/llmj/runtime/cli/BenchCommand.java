@@ -94,11 +94,13 @@ final class BenchCommand implements Callable<Integer> {
             double[] prefill = new double[repeats];
             double[] decode = new double[repeats];
             int warmRuns = warm.run(() -> run(model, ctx, context, prompt), "");
+            long kvBytes = 0;
             for (int i = 0; i < repeats; i++) {
                 System.err.printf("llm bench: measured run %d/%d%n", i + 1, repeats);
-                double[] pd = run(model, ctx, context, prompt);
-                prefill[i] = pd[0];
-                decode[i] = pd[1];
+                Run r = run(model, ctx, context, prompt);
+                prefill[i] = r.prefill();
+                decode[i] = r.decode();
+                kvBytes = r.kvBytes();
             }
             double[] batch1 = new double[repeats];
             double[] batchB = new double[repeats];
@@ -151,16 +153,15 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** KV cache bytes of the last session {@link #run} made. */
-    private long kvBytes;
+    /** One run's prefill and decode tokens/s, and its session's KV cache bytes. */
+    private record Run(double prefill, double decode, long kvBytes) {}
 
     /**
      * One run in a fresh session: prefill tokens/s of {@code prompt} (after {@code context},
      * untimed), then decode tokens/s of {@code genTokens} greedy steps from the context alone.
      */
-    private double[] run(Model model, int ctx, int[] context, int[] prompt) {
+    private Run run(Model model, int ctx, int[] context, int[] prompt) {
         try (Session s = model.newSession(ctx, modelOptions.scheme(model), cacheType.kvType())) {
-            kvBytes = s.kvCacheBytes();
             if (depth > 0) {
                 s.append(context);
             }
@@ -174,7 +175,7 @@ final class BenchCommand implements Callable<Integer> {
                 float[] logits = s.append(token);
                 token = Sampler.argmax(logits);
             }
-            return new double[] {p, genTokens / ((System.nanoTime() - t1) / 1e9)};
+            return new Run(p, genTokens / ((System.nanoTime() - t1) / 1e9), s.kvCacheBytes());
         }
     }
 
