@@ -53,15 +53,20 @@ public final class CompareReport {
             }
             double pp = Double.NaN;
             double tg = Double.NaN;
+            int prompts = 0;
+            int gens = 0;
             for (JsonNode test : them) {
                 if (test.path("n_prompt").asInt() > 0 && test.path("n_gen").asInt() == 0) {
                     pp = number(test, "avg_ts", theirs);
+                    prompts++;
                 } else if (test.path("n_gen").asInt() > 0 && test.path("n_prompt").asInt() == 0) {
                     tg = number(test, "avg_ts", theirs);
+                    gens++;
                 }
             }
-            if (Double.isNaN(pp) || Double.isNaN(tg)) {
-                throw new IllegalArgumentException(theirs + ": needs one prompt test (-p) and one generation test (-n)");
+            if (prompts != 1 || gens != 1) {
+                throw new IllegalArgumentException(theirs + ": needs one prompt test (-p) and one generation test (-n),"
+                        + " found " + prompts + " and " + gens);
             }
             String model = Path.of(text(us, "model", o)).getFileName().toString();
             pairs.add(new Pair(model, (int) number(us, "threads", o), number(us, "prefill_tokens_per_second", o),
@@ -88,7 +93,7 @@ public final class CompareReport {
             double[] dt = row.stream().mapToDouble(Pair::theirsDecode).toArray();
             double[] pr = row.stream().mapToDouble(p -> p.oursPrefill() / p.theirsPrefill()).toArray();
             double[] dr = row.stream().mapToDouble(p -> p.oursDecode() / p.theirsDecode()).toArray();
-            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %s | %.1f | %.1f | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %s | %.1f | %.1f | %s |\n",
                     first.model(), first.threads(), row.size(), median(pu), median(pt), ratios(pr), median(du),
                     median(dt), ratios(dr)));
         }

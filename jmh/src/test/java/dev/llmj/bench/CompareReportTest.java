@@ -61,7 +61,13 @@ class CompareReportTest {
 
         Files.writeString(dir.resolve("0001-llamacpp.json"), "[{\"n_prompt\":128,\"n_gen\":0,\"avg_ts\":5}]");
         IllegalArgumentException noGen = assertThrows(IllegalArgumentException.class, () -> CompareReport.read(dir));
-        assertTrue(noGen.getMessage().contains("generation test"), noGen.getMessage());
+        assertTrue(noGen.getMessage().contains("generation test") && noGen.getMessage().contains("found 1 and 0"),
+                noGen.getMessage());
+
+        Files.writeString(dir.resolve("0001-llamacpp.json"), "[{\"n_prompt\":128,\"n_gen\":0,\"avg_ts\":5},"
+                + "{\"n_prompt\":256,\"n_gen\":0,\"avg_ts\":4},{\"n_prompt\":0,\"n_gen\":64,\"avg_ts\":5}]");
+        IllegalArgumentException twoPrompts = assertThrows(IllegalArgumentException.class, () -> CompareReport.read(dir));
+        assertTrue(twoPrompts.getMessage().contains("found 2 and 1"), twoPrompts.getMessage());
 
         Files.writeString(dir.resolve("0001-llamacpp.json"), "llama-bench: error");
         IllegalArgumentException notJson = assertThrows(IllegalArgumentException.class, () -> CompareReport.read(dir));
