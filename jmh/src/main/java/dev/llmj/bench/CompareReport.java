@@ -51,11 +51,23 @@ public final class CompareReport {
             if (!them.isArray()) {
                 throw new IllegalArgumentException(theirs + ": expected llama-bench's JSON array of tests");
             }
+            String model = Path.of(text(us, "model", o)).getFileName().toString();
+            int threads = (int) number(us, "threads", o);
             double pp = Double.NaN;
             double tg = Double.NaN;
             int prompts = 0;
             int gens = 0;
             for (JsonNode test : them) {
+                // a pair compares one file at one thread count: a mixed-up directory must not pass
+                if (test.has("n_threads") && test.get("n_threads").asInt() != threads) {
+                    throw new IllegalArgumentException(theirs + ": llama-bench ran " + test.get("n_threads").asInt()
+                            + " threads, " + o.getFileName() + " " + threads);
+                }
+                if (test.has("model_filename")
+                        && !Path.of(test.get("model_filename").asText()).getFileName().toString().equals(model)) {
+                    throw new IllegalArgumentException(theirs + ": llama-bench ran " + test.get("model_filename").asText()
+                            + ", " + o.getFileName() + " " + model);
+                }
                 if (test.path("n_prompt").asInt() > 0 && test.path("n_gen").asInt() == 0) {
                     pp = number(test, "avg_ts", theirs);
                     prompts++;
@@ -68,8 +80,7 @@ public final class CompareReport {
                 throw new IllegalArgumentException(theirs + ": needs one prompt test (-p) and one generation test (-n),"
                         + " found " + prompts + " and " + gens);
             }
-            String model = Path.of(text(us, "model", o)).getFileName().toString();
-            pairs.add(new Pair(model, (int) number(us, "threads", o), number(us, "prefill_tokens_per_second", o),
+            pairs.add(new Pair(model, threads, number(us, "prefill_tokens_per_second", o),
                     number(us, "decode_tokens_per_second", o), pp, tg));
         }
         return pairs;

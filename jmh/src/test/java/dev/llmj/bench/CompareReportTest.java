@@ -21,9 +21,9 @@ class CompareReportTest {
                 "{\"model\":\"/models/%s\",\"threads\":%d,\"prefill_tokens_per_second\":%f,"
                         + "\"decode_tokens_per_second\":%f}", model, threads, pp, tg));
         Files.writeString(dir.resolve(String.format("%04d-llamacpp.json", seq)), String.format(java.util.Locale.ROOT,
-                "[{\"n_prompt\":128,\"n_gen\":0,\"n_threads\":%d,\"avg_ts\":%f},"
-                        + "{\"n_prompt\":0,\"n_gen\":64,\"n_threads\":%d,\"avg_ts\":%f}]", threads, theirPp, threads,
-                theirTg));
+                "[{\"n_prompt\":128,\"n_gen\":0,\"n_threads\":%d,\"model_filename\":\"/m/%s\",\"avg_ts\":%f},"
+                        + "{\"n_prompt\":0,\"n_gen\":64,\"n_threads\":%d,\"avg_ts\":%f}]", threads, model, theirPp,
+                threads, theirTg));
     }
 
     @Test
@@ -72,6 +72,16 @@ class CompareReportTest {
         Files.writeString(dir.resolve("0001-llamacpp.json"), "llama-bench: error");
         IllegalArgumentException notJson = assertThrows(IllegalArgumentException.class, () -> CompareReport.read(dir));
         assertTrue(notJson.getMessage().contains("not JSON"), notJson.getMessage());
+
+        Files.writeString(dir.resolve("0001-llamacpp.json"), "[{\"n_prompt\":128,\"n_gen\":0,\"n_threads\":2,"
+                + "\"avg_ts\":5},{\"n_prompt\":0,\"n_gen\":64,\"n_threads\":2,\"avg_ts\":5}]");
+        IllegalArgumentException threads = assertThrows(IllegalArgumentException.class, () -> CompareReport.read(dir));
+        assertTrue(threads.getMessage().contains("ran 2 threads"), threads.getMessage());
+
+        Files.writeString(dir.resolve("0001-llamacpp.json"), "[{\"n_prompt\":128,\"n_gen\":0,"
+                + "\"model_filename\":\"/x/other.gguf\",\"avg_ts\":5},{\"n_prompt\":0,\"n_gen\":64,\"avg_ts\":5}]");
+        IllegalArgumentException model = assertThrows(IllegalArgumentException.class, () -> CompareReport.read(dir));
+        assertTrue(model.getMessage().contains("/x/other.gguf"), model.getMessage());
 
         Files.writeString(dir.resolve("0001-ours.json"), "{\"model\":\"m.gguf\",\"threads\":1}");
         Files.writeString(dir.resolve("0001-llamacpp.json"),
