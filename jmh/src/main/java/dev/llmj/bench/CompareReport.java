@@ -2,6 +2,7 @@ package dev.llmj.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmj.runtime.cli.Median;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -105,8 +106,8 @@ public final class CompareReport {
             double[] pr = row.stream().mapToDouble(p -> p.oursPrefill() / p.theirsPrefill()).toArray();
             double[] dr = row.stream().mapToDouble(p -> p.oursDecode() / p.theirsDecode()).toArray();
             out.append(String.format(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %s | %.1f | %.1f | %s |\n",
-                    first.model(), first.threads(), row.size(), median(pu), median(pt), ratios(pr), median(du),
-                    median(dt), ratios(dr)));
+                    first.model(), first.threads(), row.size(), Median.of(pu), Median.of(pt), ratios(pr), Median.of(du),
+                    Median.of(dt), ratios(dr)));
         }
         return out.toString();
     }
@@ -115,14 +116,7 @@ public final class CompareReport {
     static String ratios(double[] r) {
         double lo = Arrays.stream(r).min().orElseThrow();
         double hi = Arrays.stream(r).max().orElseThrow();
-        return String.format(Locale.ROOT, "%.2f× (%.2f–%.2f)", median(r), lo, hi);
-    }
-
-    static double median(double[] xs) {
-        double[] s = xs.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return String.format(Locale.ROOT, "%.2f× (%.2f–%.2f)", Median.of(r), lo, hi);
     }
 
     private static JsonNode parse(Path file) {

@@ -46,12 +46,6 @@ class CompareReportTest {
     }
 
     @Test
-    void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
-        assertEquals(2.5, CompareReport.median(new double[] {4, 1, 3, 2}));
-        assertEquals(3.0, CompareReport.median(new double[] {5, 3, 1}));
-    }
-
-    @Test
     void aMissingOrIncompletePartnerIsNamed() throws IOException {
         Files.writeString(dir.resolve("0001-ours.json"),
                 "{\"model\":\"m.gguf\",\"threads\":1,\"prefill_tokens_per_second\":1,\"decode_tokens_per_second\":1}");

@@ -132,17 +132,17 @@ final class BenchCommand implements Callable<Integer> {
             o.put("gen_tokens", genTokens);
             o.put("repeats", repeats);
             o.put("warmup_runs", warmRuns);
-            o.put("prefill_tokens_per_second", median(prefill));
-            o.put("decode_tokens_per_second", median(decode));
+            o.put("prefill_tokens_per_second", Median.of(prefill));
+            o.put("decode_tokens_per_second", Median.of(decode));
             ArrayNode pr = o.putArray("prefill_runs");
             Arrays.stream(prefill).forEach(pr::add);
             ArrayNode dr = o.putArray("decode_runs");
             Arrays.stream(decode).forEach(dr::add);
             if (batch > 0) {
                 o.put("batch", batch);
-                o.put("batch1_decode_tokens_per_second", median(batch1));
-                o.put("batch_decode_tokens_per_second", median(batchB));
-                o.put("batch_speedup", median(batchB) / median(batch1));
+                o.put("batch1_decode_tokens_per_second", Median.of(batch1));
+                o.put("batch_decode_tokens_per_second", Median.of(batchB));
+                o.put("batch_speedup", Median.of(batchB) / Median.of(batch1));
                 o.put("batch_warmup_runs", batchWarmRuns);
             }
             o.put("peak_rss_mib", peakRssMiB());
@@ -205,12 +205,6 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             sessions.forEach(Session::close);
         }
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** Peak resident set size (VmHWM) from /proc; −1 where there is no /proc. */
