@@ -51,6 +51,8 @@ public interface GemvBatchKernels {
      * source row and the quantized vector as the scalar kernels compute it (an exact integer sum per
      * block, blocks combined by one fma chain), bit for bit, so a vector's result is the same
      * whatever b. {@code dev.llmj.kernels.scalar.ScalarInterleavedQ4_0} is the specification.
+     * Prefill runs its projections on Q4_0 copies through this too (b = the prompt's rows), so a
+     * large b is a GEMM: implementations may tile it so, with the same bits.
      */
     void gemvBatch(InterleavedQ4_0 w, MemorySegment xs, long xOff, int b, MemorySegment ys, long yOff);
 

@@ -128,12 +128,13 @@ final class ForwardPass {
      * out = in · wᵀ for n rows. A single row is a streaming GEMV ({@link Projections}) instead
      * of GEMM, which would dequantize every weight to F32 for one row. Its activations stay F32, as
      * in GEMM, except for Q4_0, Q8_0, Q4_K and Q6_K weights, which run with Q8_0 activations
-     * (llama.cpp's arithmetic for Q4_0 and Q8_0) on interleaved copies: there decode and prefill of a
-     * position differ by the activations' rounding, ≈ 1/254 of each block's largest value. For the
-     * other dtypes they agree up to float rounding. {@link BatchDecoder} runs the same kernels with several vectors,
+     * (llama.cpp's arithmetic for Q4_0 and Q8_0) on interleaved copies: for Q8_0 and the K-quants
+     * decode and prefill of a position differ by the activations' rounding, ≈ 1/254 of each block's
+     * largest value; Q4_0's prefill rounds them too and gives decode's bits. For the other dtypes
+     * they agree up to float rounding. {@link BatchDecoder} runs the same kernels with several vectors,
      * bit-identical per vector, so a sequence decodes the same alone or in a batch. Several rows
      * go through GEMM ({@link Projections#gemm}: on the interleaved copy where there is one, with
-     * the source's bits).
+     * the source's bits; for a Q4_0 copy the batched GEMV).
      */
     private void matmul(Tensor weight, MemorySegment in, int n, MemorySegment out) {
         if (n == 1) {

@@ -64,8 +64,8 @@ final class InterleavedGemm {
      * the lanes (rows 0 .. L−1 of a panel in row order), then the second (indices ≥ L pick from the
      * second vector).
      */
-    private static final VectorShuffle<Float> ZIP_LOW = zip(0);
-    private static final VectorShuffle<Float> ZIP_HIGH = zip(L / 2);
+    static final VectorShuffle<Float> ZIP_LOW = zip(0);
+    static final VectorShuffle<Float> ZIP_HIGH = zip(L / 2);
 
     private static VectorShuffle<Float> zip(int first) {
         int[] lanes = new int[L];

@@ -81,6 +81,10 @@ final class InterleavedQ4_0Gemv {
      */
     static void gemvBatchGroup(KernelExecutor executor, InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b,
             MemorySegment[] ys, long[] yOffs) {
+        if (b >= InterleavedQ4_0Gemm.MIN_BATCH && InterleavedQ4_0Gemm.supported()) {
+            InterleavedQ4_0Gemm.gemmGroup(executor, ws, xs, xOff, b, ys, yOffs);
+            return;
+        }
         int cols = ws[0].cols();
         int blocks = cols / 32;
         long call = newCall();

@@ -1,0 +1,281 @@
+package dev.llmj.kernels.vector;
+
+import static dev.llmj.kernels.VectorWidths.F;
+import static dev.llmj.kernels.VectorWidths.I;
+import static dev.llmj.kernels.VectorWidths.S;
+
+import dev.llmj.kernels.InterleavedQ4_0;
+import dev.llmj.kernels.KernelExecutor;
+import dev.llmj.kernels.Scratch;
+import dev.llmj.tensor.LE;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Many vectors against {@link InterleavedQ4_0} tiles at once (prefill, large batches), with Q8_0
+ * activations: {@link InterleavedQ4_0Gemv#gemvBatchGroup}'s results bit for bit, register-tiled.
+ *
+ * <p>Why integers here when the other layouts' GEMMs decode to floats: the float GEMM's fmas run at
+ * the core's peak (16 multiply-adds per instruction at 512 bits), and a 16-bit multiply covers 32.
+ * A Q4_0 value (−8..7) times a Q8_0 digit (−127..127), summed over a block, fits in a short
+ * ({@link InterleavedQ4_0}), so a block's 32 columns accumulate in short lanes with one multiply
+ * and one add per 32 rows × 1 column × 1 vector, and only the block's end pays a widening and an
+ * fma. A stand-alone copy of this tile ran 1.35× the float micro-kernel's multiply-adds per second.
+ *
+ * <p>Each task decodes two row groups (64 rows) once into a panel of sign-extended shorts, column by
+ * column, with the groups' block scales widened beside them; then four vectors at a time run the
+ * whole k range over the panel, 8 short sums (4 vectors × 2 groups) and 16 float accumulators
+ * (even and odd rows) in registers. Per (row, vector) this is {@link InterleavedQ4_0Gemv#part}'s
+ * arithmetic: the same exact integer block sums, widened the same way and combined by the same fma
+ * chain over blocks, with the same scale products; so the same bits, and a prefill on a Q4_0 copy
+ * gives what decoding its tokens one at a time gives.
+ *
+ * <p>Only at 512 bits ({@link #supported}): there a row group is one short vector.
+ */
+final class InterleavedQ4_0Gemm {
+    private InterleavedQ4_0Gemm() {}
+
+    private static final ByteOrder LITTLE = ByteOrder.LITTLE_ENDIAN;
+    /** Vectors per register tile. */
+    private static final int QUAD = 4;
+    /** Rows per task: two row groups. */
+    private static final int TASK_ROWS = 2 * InterleavedQ4_0.TILE_ROWS;
+    /** A panel block's values: 32 columns × 2 groups × 32 shorts. */
+    private static final int BLOCK_VALUES = 32 * 2 * 64;
+    /** A panel block: its values, then per group the even rows' and the odd rows' scales (16 floats each). */
+    private static final int BLOCK_BYTES = BLOCK_VALUES + 4 * 64;
+    /** 2^112: rebiases a binary16 exponent placed in a float (as {@link InterleavedQ4_0Gemv} does). */
+    private static final float REBIAS = 0x1p112f;
+    /** Vectors a thread quantizes at least, so no hand-off is spent on a few rows. */
+    private static final int PREPARE_ROWS = 8;
+
+    /**
+     * Batches at least this large take this kernel. Below it, decoding a panel that only a few
+     * vectors read costs more than {@link InterleavedQ4_0Gemv}'s decoding in registers: one
+     * thread, 2048 × 768, µs per call, that kernel against this one: b = 8 238 / 321, b = 12 555 /
+     * 584, b = 16 803 / 713, b = 32 1630 / 1174.
+     */
+    static final int MIN_BATCH = 16;
+
+    private static final ThreadLocal<int[]> PAIRS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> DX = ThreadLocal.withInitial(() -> new float[0]);
+    /** One register tile's results, four vectors × 64 rows in row order, per thread. */
+    private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[QUAD * TASK_ROWS]);
+    /** One vector's 64 results in row order, per thread. */
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[TASK_ROWS]);
+
+    /** Whether this kernel runs at the current vector width (a row group is one short vector). */
+    static boolean supported() {
+        return S.length() == InterleavedQ4_0.TILE_ROWS;
+    }
+
+    /**
+     * ys[i] (b vectors of ws[i].rows() floats from byte yOffs[i]) = ws[i] · xs[v] for every v, as
+     * {@link InterleavedQ4_0Gemv#gemvBatchGroup} computes them; every ws[i] has the same column count.
+     */
+    static void gemmGroup(KernelExecutor executor, InterleavedQ4_0[] ws, MemorySegment xs, long xOff, int b,
+            MemorySegment[] ys, long[] yOffs) {
+        int cols = ws[0].cols();
+        int blocks = cols / 32;
+        if ((long) b * cols > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(b + " vectors of " + cols + " activations are too many for one call"
+                    + " on interleaved Q4_0 weights (at most 2^31 in all): split the batch");
+        }
+        int[] pairs = Scratch.ints(PAIRS, b * cols);
+        float[] dx = Scratch.floats(DX, b * blocks);
+        // quantized once, by every thread a range of vectors (the hand-offs order the writes before
+        // the tasks' reads)
+        executor.reaching(xs).parallelRanges(b, PREPARE_ROWS, (v0, v1) -> {
+            for (int v = v0; v < v1; v++) {
+                VectorQuantize.q8_0Pairs(xs, xOff + 4L * v * cols, pairs, v * cols, dx, v * blocks, cols);
+            }
+        });
+        int[] tasks = InterleavedGemm.tasks(ws);
+        MemorySegment[] reach = new MemorySegment[2 * ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            reach[2 * i] = ws[i].tiles();
+            reach[2 * i + 1] = ys[i];
+        }
+        executor.reaching(reach).parallelFor(tasks.length / 3, t -> {
+            int i = tasks[3 * t];
+            runTask(ws[i], tasks[3 * t + 1], tasks[3 * t + 2], pairs, dx, b, ys[i], yOffs[i]);
+        });
+    }
+
+    /** Row groups g0 .. g1−1 (one or two) of w against every vector, into y. */
+    private static void runTask(InterleavedQ4_0 w, int g0, int g1, int[] pairs, float[] dx, int b, MemorySegment y,
+            long yOff) {
+        int blocks = w.blocks();
+        MemorySegment panel = Scratch.get(Scratch.Slot.WEIGHT_PANEL, (long) BLOCK_BYTES * blocks);
+        decodePanel(w, g0, g1, panel);
+        float[] out = TILE_OUT.get();
+        int r0 = g0 * InterleavedQ4_0.TILE_ROWS;
+        int valid = Math.min(w.rows() - r0, TASK_ROWS);
+        int cols = w.cols();
+        float[] row = ROW.get();
+        for (int v = 0; v < b; v += QUAD) {
+            tile(panel, blocks, pairs, dx, cols, v, b - 1, out);
+            for (int u = 0; u < QUAD && v + u < b; u++) {
+                toRowOrder(out, u * TASK_ROWS, row);
+                MemorySegment.copy(row, 0, y, LE.FLOAT, yOff + 4L * ((long) (v + u) * w.rows() + r0), valid);
+            }
+        }
+    }
+
+    /**
+     * One vector's 64 results from out[from ..] (each group's even rows, then its odd rows, as
+     * {@link #tile} leaves them) into row in row order. Only arrays cross this call.
+     */
+    private static void toRowOrder(float[] out, int from, float[] row) {
+        int l = F.length();
+        for (int h = 0; h < 2; h++) {
+            FloatVector even = FloatVector.fromArray(F, out, from + 2 * h * l);
+            FloatVector odd = FloatVector.fromArray(F, out, from + (2 * h + 1) * l);
+            even.rearrange(InterleavedGemm.ZIP_LOW, odd).intoArray(row, 2 * h * l);
+            even.rearrange(InterleavedGemm.ZIP_HIGH, odd).intoArray(row, (2 * h + 1) * l);
+        }
+    }
+
+    /**
+     * Row groups g0 (and g0 + 1 when below g1) of w as a panel: per block, column c's 32 values of
+     * group h as sign-extended shorts at {@code 128·c + 64·h}, then group h's widened even-row and
+     * odd-row scales at {@link #BLOCK_VALUES} + 128·h (+ 64). A missing second group is zeros.
+     */
+    private static void decodePanel(InterleavedQ4_0 w, int g0, int g1, MemorySegment panel) {
+        MemorySegment t = w.tiles();
+        ShortVector twelve = ShortVector.broadcast(S, (short) 12);
+        for (int blk = 0; blk < w.blocks(); blk++) {
+            long p = (long) blk * BLOCK_BYTES;
+            for (int h = 0; h < 2; h++) {
+                if (g0 + h >= g1) {
+                    for (int c = 0; c < 32; c++) {
+                        panel.asSlice(p + 128L * c + 64L * h, 64).fill((byte) 0);
+                    }
+                    panel.asSlice(p + BLOCK_VALUES + 128L * h, 128).fill((byte) 0);
+                    continue;
+                }
+                long off = w.tile(g0 + h, blk);
+                for (int c = 0; c < 8; c++) {
+                    IntVector x = IntVector.fromMemorySegment(I, t, off + 64L * c, LITTLE);
+                    for (int k = 0; k < 4; k++) {
+                        // nibble k of every short to the top by an int shift, then sign-extended
+                        // (InterleavedQ4_0Gemv#part's decoding)
+                        ((ShortVector) x.lanewise(VectorOperators.LSHL, 12 - 4 * k).reinterpretShape(S, 0))
+                                .lanewise(VectorOperators.ASHR, twelve)
+                                .intoMemorySegment(panel, p + 128L * (4 * c + k) + 64L * h, LITTLE);
+                    }
+                }
+                // binary16 scales widened as InterleavedQ4_0Gemv#part does (× 2^112 still to come)
+                IntVector d = IntVector.fromMemorySegment(I, t, off + InterleavedQ4_0.SCALES, LITTLE);
+                d.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000).or(d.lanewise(VectorOperators.LSHL, 16).and(0x80000000))
+                        .intoMemorySegment(panel, p + BLOCK_VALUES + 128L * h, LITTLE);
+                d.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000).or(d.and(0x80000000))
+                        .intoMemorySegment(panel, p + BLOCK_VALUES + 128L * h + 64, LITTLE);
+            }
+        }
+    }
+
+    /**
+     * Vectors v .. v+3 (indices past {@code last} repeat vector {@code last}; their results are not
+     * used) against the panel's 64 rows, into out[64u ..] for vector v+u: group 0's even rows, its
+     * odd rows, then group 1's. One method
+     * holding every vector it uses, so nothing is boxed; written out for four vectors and two
+     * groups because an array of vectors would be.
+     */
+    private static void tile(MemorySegment panel, int blocks, int[] pairs, float[] dx, int cols, int v, int last,
+            float[] out) {
+        int v1 = Math.min(v + 1, last), v2 = Math.min(v + 2, last), v3 = Math.min(v + 3, last);
+        int a0 = v * cols, a1 = v1 * cols, a2 = v2 * cols, a3 = v3 * cols;
+        int d0 = v * blocks, d1 = v1 * blocks, d2 = v2 * blocks, d3 = v3 * blocks;
+        FloatVector e00 = FloatVector.zero(F), o00 = e00, e01 = e00, o01 = e00;
+        FloatVector e10 = e00, o10 = e00, e11 = e00, o11 = e00;
+        FloatVector e20 = e00, o20 = e00, e21 = e00, o21 = e00;
+        FloatVector e30 = e00, o30 = e00, e31 = e00, o31 = e00;
+        long p = 0;
+        for (int blk = 0; blk < blocks; blk++, p += BLOCK_BYTES) {
+            ShortVector s00 = ShortVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
+            ShortVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+            int j = 32 * blk;
+            long c = p;
+            for (int n = 0; n < 32; n++, j++, c += 128) {
+                ShortVector w0 = ShortVector.fromMemorySegment(S, panel, c, LITTLE);
+                ShortVector w1 = ShortVector.fromMemorySegment(S, panel, c + 64, LITTLE);
+                ShortVector x = (ShortVector) IntVector.broadcast(I, pairs[a0 + j]).reinterpretShape(S, 0);
+                s00 = s00.add(w0.mul(x));
+                s01 = s01.add(w1.mul(x));
+                x = (ShortVector) IntVector.broadcast(I, pairs[a1 + j]).reinterpretShape(S, 0);
+                s10 = s10.add(w0.mul(x));
+                s11 = s11.add(w1.mul(x));
+                x = (ShortVector) IntVector.broadcast(I, pairs[a2 + j]).reinterpretShape(S, 0);
+                s20 = s20.add(w0.mul(x));
+                s21 = s21.add(w1.mul(x));
+                x = (ShortVector) IntVector.broadcast(I, pairs[a3 + j]).reinterpretShape(S, 0);
+                s30 = s30.add(w0.mul(x));
+                s31 = s31.add(w1.mul(x));
+            }
+            long sc = p + BLOCK_VALUES;
+            FloatVector dE0 = FloatVector.fromMemorySegment(F, panel, sc, LITTLE);
+            FloatVector dO0 = FloatVector.fromMemorySegment(F, panel, sc + 64, LITTLE);
+            FloatVector dE1 = FloatVector.fromMemorySegment(F, panel, sc + 128, LITTLE);
+            FloatVector dO1 = FloatVector.fromMemorySegment(F, panel, sc + 192, LITTLE);
+            float x0 = dx[d0 + blk] * REBIAS;
+            e00 = ((FloatVector) ((IntVector) s00.reinterpretShape(I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dE0.mul(x0), e00);
+            o00 = ((FloatVector) ((IntVector) s00.reinterpretShape(I, 0)).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dO0.mul(x0), o00);
+            e01 = ((FloatVector) ((IntVector) s01.reinterpretShape(I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dE1.mul(x0), e01);
+            o01 = ((FloatVector) ((IntVector) s01.reinterpretShape(I, 0)).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dO1.mul(x0), o01);
+            float x1 = dx[d1 + blk] * REBIAS;
+            e10 = ((FloatVector) ((IntVector) s10.reinterpretShape(I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dE0.mul(x1), e10);
+            o10 = ((FloatVector) ((IntVector) s10.reinterpretShape(I, 0)).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dO0.mul(x1), o10);
+            e11 = ((FloatVector) ((IntVector) s11.reinterpretShape(I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dE1.mul(x1), e11);
+            o11 = ((FloatVector) ((IntVector) s11.reinterpretShape(I, 0)).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dO1.mul(x1), o11);
+            float x2 = dx[d2 + blk] * REBIAS;
+            e20 = ((FloatVector) ((IntVector) s20.reinterpretShape(I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dE0.mul(x2), e20);
+            o20 = ((FloatVector) ((IntVector) s20.reinterpretShape(I, 0)).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dO0.mul(x2), o20);
+            e21 = ((FloatVector) ((IntVector) s21.reinterpretShape(I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dE1.mul(x2), e21);
+            o21 = ((FloatVector) ((IntVector) s21.reinterpretShape(I, 0)).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dO1.mul(x2), o21);
+            float x3 = dx[d3 + blk] * REBIAS;
+            e30 = ((FloatVector) ((IntVector) s30.reinterpretShape(I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dE0.mul(x3), e30);
+            o30 = ((FloatVector) ((IntVector) s30.reinterpretShape(I, 0)).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dO0.mul(x3), o30);
+            e31 = ((FloatVector) ((IntVector) s31.reinterpretShape(I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dE1.mul(x3), e31);
+            o31 = ((FloatVector) ((IntVector) s31.reinterpretShape(I, 0)).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(dO1.mul(x3), o31);
+        }
+        // each vector's 64 rows as [group 0 even, odd, group 1 even, odd], put in row order by toRowOrder
+        int l = F.length();
+        e00.intoArray(out, 0);
+        o00.intoArray(out, l);
+        e01.intoArray(out, 2 * l);
+        o01.intoArray(out, 3 * l);
+        e10.intoArray(out, TASK_ROWS);
+        o10.intoArray(out, TASK_ROWS + l);
+        e11.intoArray(out, TASK_ROWS + 2 * l);
+        o11.intoArray(out, TASK_ROWS + 3 * l);
+        e20.intoArray(out, 2 * TASK_ROWS);
+        o20.intoArray(out, 2 * TASK_ROWS + l);
+        e21.intoArray(out, 2 * TASK_ROWS + 2 * l);
+        o21.intoArray(out, 2 * TASK_ROWS + 3 * l);
+        e30.intoArray(out, 3 * TASK_ROWS);
+        o30.intoArray(out, 3 * TASK_ROWS + l);
+        e31.intoArray(out, 3 * TASK_ROWS + 2 * l);
+        o31.intoArray(out, 3 * TASK_ROWS + 3 * l);
+    }
+}
