@@ -120,8 +120,13 @@ final class InterleavedQ4_0Gemm {
         for (int v = 0; v < b; v += QUAD) {
             tile(panel, blocks, pairs, dx, cols, v, b - 1, out);
             for (int u = 0; u < QUAD && v + u < b; u++) {
-                toRowOrder(out, u * TASK_ROWS, row);
-                MemorySegment.copy(row, 0, y, LE.FLOAT, yOff + 4L * ((long) (v + u) * w.rows() + r0), valid);
+                long at = yOff + 4L * ((long) (v + u) * w.rows() + r0);
+                if (valid == TASK_ROWS) {
+                    toRowOrder(out, u * TASK_ROWS, y, at);
+                } else {
+                    toRowOrder(out, u * TASK_ROWS, row);
+                    MemorySegment.copy(row, 0, y, LE.FLOAT, at, valid);
+                }
             }
         }
     }
@@ -130,6 +135,21 @@ final class InterleavedQ4_0Gemm {
      * One vector's 64 results from out[from ..] (each group's even rows, then its odd rows, as
      * {@link #tile} leaves them) into row in row order. Only arrays cross this call.
      */
+    /**
+     * {@link #toRowOrder(float[], int, float[])} straight into y from byte {@code at}, for a task
+     * whose 64 rows are all the matrix's: a bulk copy of 64 floats per vector cost 5 % of a
+     * two-thread prefill.
+     */
+    private static void toRowOrder(float[] out, int from, MemorySegment y, long at) {
+        int l = F.length();
+        for (int h = 0; h < 2; h++) {
+            FloatVector even = FloatVector.fromArray(F, out, from + 2 * h * l);
+            FloatVector odd = FloatVector.fromArray(F, out, from + (2 * h + 1) * l);
+            even.rearrange(InterleavedGemm.ZIP_LOW, odd).intoMemorySegment(y, at + 4L * 2 * h * l, LITTLE);
+            even.rearrange(InterleavedGemm.ZIP_HIGH, odd).intoMemorySegment(y, at + 4L * (2 * h + 1) * l, LITTLE);
+        }
+    }
+
     private static void toRowOrder(float[] out, int from, float[] row) {
         int l = F.length();
         for (int h = 0; h < 2; h++) {
