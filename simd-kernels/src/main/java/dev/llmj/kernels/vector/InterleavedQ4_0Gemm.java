@@ -63,6 +63,7 @@ final class InterleavedQ4_0Gemm {
 
     private static final ThreadLocal<int[]> PAIRS = ThreadLocal.withInitial(() -> new int[0]);
     private static final ThreadLocal<float[]> DX = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<int[]> PACKED = ThreadLocal.withInitial(() -> new int[0]);
     /** One register tile's results, four vectors × 64 rows in row order, per thread. */
     private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[QUAD * TASK_ROWS]);
     /** One vector's 64 results in row order, per thread. */
@@ -94,6 +95,21 @@ final class InterleavedQ4_0Gemm {
                 VectorQuantize.q8_0Pairs(xs, xOff + 4L * v * cols, pairs, v * cols, dx, v * blocks, cols);
             }
         });
+        // each register tile's four vectors side by side, column by column (the last vector repeated
+        // to fill the last tile): one address per column for the tile's four broadcasts
+        int quads = (b + QUAD - 1) / QUAD;
+        int[] packed = Scratch.ints(PACKED, quads * QUAD * cols);
+        executor.parallelRanges(quads, 4, (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                for (int u = 0; u < QUAD; u++) {
+                    int src = Math.min(QUAD * q + u, b - 1) * cols;
+                    int dst = QUAD * q * cols + u;
+                    for (int j = 0; j < cols; j++) {
+                        packed[dst + QUAD * j] = pairs[src + j];
+                    }
+                }
+            }
+        });
         int[] tasks = InterleavedGemm.tasks(ws);
         MemorySegment[] reach = new MemorySegment[2 * ws.length];
         for (int i = 0; i < ws.length; i++) {
@@ -102,12 +118,12 @@ final class InterleavedQ4_0Gemm {
         }
         executor.reaching(reach).parallelFor(tasks.length / 3, t -> {
             int i = tasks[3 * t];
-            runTask(ws[i], tasks[3 * t + 1], tasks[3 * t + 2], pairs, dx, b, ys[i], yOffs[i]);
+            runTask(ws[i], tasks[3 * t + 1], tasks[3 * t + 2], packed, dx, b, ys[i], yOffs[i]);
         });
     }
 
-    /** Row groups g0 .. g1−1 (one or two) of w against every vector, into y. */
-    private static void runTask(InterleavedQ4_0 w, int g0, int g1, int[] pairs, float[] dx, int b, MemorySegment y,
+    /** Row groups g0 .. g1−1 (one or two) of w against every vector ({@code packed}: see {@link #tile}), into y. */
+    private static void runTask(InterleavedQ4_0 w, int g0, int g1, int[] packed, float[] dx, int b, MemorySegment y,
             long yOff) {
         int blocks = w.blocks();
         MemorySegment panel = Scratch.get(Scratch.Slot.WEIGHT_PANEL, (long) BLOCK_BYTES * blocks);
@@ -118,7 +134,7 @@ final class InterleavedQ4_0Gemm {
         int cols = w.cols();
         float[] row = ROW.get();
         for (int v = 0; v < b; v += QUAD) {
-            tile(panel, blocks, pairs, dx, cols, v, b - 1, out);
+            tile(panel, blocks, packed, dx, cols, v, b - 1, out);
             for (int u = 0; u < QUAD && v + u < b; u++) {
                 long at = yOff + 4L * ((long) (v + u) * w.rows() + r0);
                 if (valid == TASK_ROWS) {
@@ -200,16 +216,16 @@ final class InterleavedQ4_0Gemm {
     }
 
     /**
-     * Vectors v .. v+3 (indices past {@code last} repeat vector {@code last}; their results are not
-     * used) against the panel's 64 rows, into out[64u ..] for vector v+u: group 0's even rows, its
-     * odd rows, then group 1's. One method
-     * holding every vector it uses, so nothing is boxed; written out for four vectors and two
-     * groups because an array of vectors would be.
+     * Vectors v .. v+3 (v a multiple of 4; indices past {@code last} repeat vector {@code last},
+     * their results are not used) against the panel's 64 rows, into out[64u ..] for vector v+u:
+     * group 0's even rows, its odd rows, then group 1's. {@code packed} holds the four vectors'
+     * activations column by column from v·cols (see {@link #gemmGroup}). One method holding every
+     * vector it uses, so nothing is boxed; written out for four vectors and two groups because an
+     * array of vectors would be.
      */
-    private static void tile(MemorySegment panel, int blocks, int[] pairs, float[] dx, int cols, int v, int last,
+    private static void tile(MemorySegment panel, int blocks, int[] packed, float[] dx, int cols, int v, int last,
             float[] out) {
         int v1 = Math.min(v + 1, last), v2 = Math.min(v + 2, last), v3 = Math.min(v + 3, last);
-        int a0 = v * cols, a1 = v1 * cols, a2 = v2 * cols, a3 = v3 * cols;
         int d0 = v * blocks, d1 = v1 * blocks, d2 = v2 * blocks, d3 = v3 * blocks;
         FloatVector e00 = FloatVector.zero(F), o00 = e00, e01 = e00, o01 = e00;
         FloatVector e10 = e00, o10 = e00, e11 = e00, o11 = e00;
@@ -219,21 +235,21 @@ final class InterleavedQ4_0Gemm {
         for (int blk = 0; blk < blocks; blk++, p += BLOCK_BYTES) {
             ShortVector s00 = ShortVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
             ShortVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-            int j = 32 * blk;
+            int j = v * cols + QUAD * 32 * blk;
             long c = p;
-            for (int n = 0; n < 32; n++, j++, c += 128) {
+            for (int n = 0; n < 32; n++, j += QUAD, c += 128) {
                 ShortVector w0 = ShortVector.fromMemorySegment(S, panel, c, LITTLE);
                 ShortVector w1 = ShortVector.fromMemorySegment(S, panel, c + 64, LITTLE);
-                ShortVector x = (ShortVector) IntVector.broadcast(I, pairs[a0 + j]).reinterpretShape(S, 0);
+                ShortVector x = (ShortVector) IntVector.broadcast(I, packed[j]).reinterpretShape(S, 0);
                 s00 = s00.add(w0.mul(x));
                 s01 = s01.add(w1.mul(x));
-                x = (ShortVector) IntVector.broadcast(I, pairs[a1 + j]).reinterpretShape(S, 0);
+                x = (ShortVector) IntVector.broadcast(I, packed[j + 1]).reinterpretShape(S, 0);
                 s10 = s10.add(w0.mul(x));
                 s11 = s11.add(w1.mul(x));
-                x = (ShortVector) IntVector.broadcast(I, pairs[a2 + j]).reinterpretShape(S, 0);
+                x = (ShortVector) IntVector.broadcast(I, packed[j + 2]).reinterpretShape(S, 0);
                 s20 = s20.add(w0.mul(x));
                 s21 = s21.add(w1.mul(x));
-                x = (ShortVector) IntVector.broadcast(I, pairs[a3 + j]).reinterpretShape(S, 0);
+                x = (ShortVector) IntVector.broadcast(I, packed[j + 3]).reinterpretShape(S, 0);
                 s30 = s30.add(w0.mul(x));
                 s31 = s31.add(w1.mul(x));
             }
