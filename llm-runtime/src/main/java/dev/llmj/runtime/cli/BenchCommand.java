@@ -59,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "auto", paramLabel = "N|auto",
             description = "unmeasured runs first, for the JIT: N, or auto = until a run in which the JIT compiled "
-                    + "for at most 2 % of the run's time (1 to " + JitWarmup.MAX_RUNS + " runs; default: ${DEFAULT-VALUE})")
+                    + "for at most 2 %% of the run's time (1 to " + JitWarmup.MAX_RUNS + " runs; default: ${DEFAULT-VALUE})")
     String warmup;
 
     @Option(names = "--batch", defaultValue = "0", paramLabel = "B",
