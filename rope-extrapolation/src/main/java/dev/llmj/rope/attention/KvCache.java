@@ -124,6 +124,7 @@ public final class KvCache {
      */
     boolean holdsNonFinite() { return nonFinite; }
 
+    /** Called by any of a prefill's append tasks (they only ever set it); read after they have joined. */
     void markNonFinite() { nonFinite = true; }
 
     MemorySegment keys() { return keys; }

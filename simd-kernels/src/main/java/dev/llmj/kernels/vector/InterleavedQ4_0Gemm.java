@@ -53,8 +53,8 @@ final class InterleavedQ4_0Gemm {
     private static final int BLOCK_BYTES = BLOCK_VALUES + 4 * 64;
     /** 2^112: rebiases a binary16 exponent placed in a float (as {@link InterleavedQ4_0Gemv} does). */
     private static final float REBIAS = 0x1p112f;
-    /** Vectors a thread quantizes at least, so no hand-off is spent on a few rows. */
-    private static final int PREPARE_ROWS = 8;
+    /** Register tiles of vectors a thread quantizes and packs at least, so no hand-off is spent on a few. */
+    private static final int PREPARE_QUADS = 2;
 
     /**
      * Batches at least this large take this kernel. Below it, decoding a panel that only a few
@@ -85,24 +85,24 @@ final class InterleavedQ4_0Gemm {
             MemorySegment[] ys, long[] yOffs) {
         int cols = ws[0].cols();
         int blocks = cols / 32;
-        if ((long) b * cols > Integer.MAX_VALUE - 16) {
+        if ((long) (b + QUAD) * cols > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException(b + " vectors of " + cols + " activations are too many for one call"
                     + " on interleaved Q4_0 weights (at most 2^31 in all): split the batch");
         }
         int[] pairs = Scratch.ints(PAIRS, b * cols);
         float[] dx = Scratch.floats(DX, b * blocks);
-        // quantized once, by every thread a range of vectors (the hand-offs order the writes before
-        // the tasks' reads)
-        executor.reaching(xs).parallelRanges(b, PREPARE_ROWS, (v0, v1) -> {
-            for (int v = v0; v < v1; v++) {
-                VectorQuantize.q8_0Pairs(xs, xOff + 4L * v * cols, pairs, v * cols, dx, v * blocks, cols);
-            }
-        });
-        // each register tile's four vectors side by side, column by column (the last vector repeated
-        // to fill the last tile): one address per column for the tile's four broadcasts
+        // quantized once and packed for the register tiles: each register tile's four vectors side
+        // by side, column by column (the last vector repeated to fill the last tile), so a column's
+        // four broadcasts share one address (the loop's bookkeeping per column went from about 15
+        // scalar instructions, the array reloaded from the stack, to 9). Every thread takes a range
+        // of tiles, quantizing and then packing their vectors: one hand-off, which orders these
+        // writes before the tasks' reads.
         int quads = (b + QUAD - 1) / QUAD;
         int[] packed = Scratch.ints(PACKED, quads * QUAD * cols);
-        executor.parallelRanges(quads, 4, (q0, q1) -> {
+        executor.reaching(xs).parallelRanges(quads, PREPARE_QUADS, (q0, q1) -> {
+            for (int v = QUAD * q0; v < Math.min(b, QUAD * q1); v++) {
+                VectorQuantize.q8_0Pairs(xs, xOff + 4L * v * cols, pairs, v * cols, dx, v * blocks, cols);
+            }
             for (int q = q0; q < q1; q++) {
                 pack(pairs, packed, q, b, cols);
             }
