@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Prefill's GEMM with quantized weights (C = A·Wᵀ, A of m = 128 tokens, F32 activations) on the
- * source layout and on the interleaved copy decoding runs on: {@code source} against
+ * source layout and on the interleaved copy decoding runs on, and for Q4_0 the Q8_0-activation
+ * GEMM prefill runs on its copy ({@code q8Activations}): {@code source} against
  * {@code copy} in the same run gives what reading the copies (so that the model can drop the
  * source's pages) costs or saves. Shapes of the 110m model: an FFN gate (n = 2048, k = 768) and
  * its down projection (n = 768, k = 2048).
@@ -93,6 +94,19 @@ public class QuantGemmBenchmark {
     @Benchmark
     public MemorySegment copy() {
         kernels.gemm(copy, a, 0, m, c, 0);
+        return c;
+    }
+
+    /**
+     * What prefill runs on a Q4_0 copy: the batched GEMV with Q8_0 activations, which at m ≥ 16
+     * is the register-tiled 16-bit GEMM (A's quantization included). Compare with {@link #copy}
+     * in the same run. Q4_0 only: the K-quant copies' prefill is {@link #copy}.
+     */
+    @Benchmark
+    public MemorySegment q8Activations() {
+        if (copy instanceof InterleavedQ4_0 q4) {
+            kernels.gemvBatch(q4, a, 0, m, c, 0);
+        }
         return c;
     }
 }
