@@ -3,6 +3,7 @@ package dev.llmj.kernels;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
@@ -51,6 +52,12 @@ public final class VectorWidths {
      * kernels before the interleaved one to catch a profile either leaves the other.
      */
     public static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+
+    /**
+     * Longs at the full bit size: pairs of int lanes moved as one, in the Q4_0 GEMM's transpose of
+     * its activations (the only use).
+     */
+    public static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
 
     /**
      * Bytes with one lane per short lane of {@link #S}: read and sign-extended to shorts on load

@@ -2,6 +2,7 @@ package dev.llmj.kernels.vector;
 
 import static dev.llmj.kernels.VectorWidths.F;
 import static dev.llmj.kernels.VectorWidths.I;
+import static dev.llmj.kernels.VectorWidths.L;
 import static dev.llmj.kernels.VectorWidths.S;
 
 import dev.llmj.kernels.InterleavedQ4_0;
@@ -148,8 +149,8 @@ final class InterleavedQ4_0Gemm {
     /** Lane k of the first vector, then lane k of the second, for the lower (upper) half of the lanes. */
     private static final VectorShuffle<Integer> ZIP_INTS_LOW = zip(I, 0);
     private static final VectorShuffle<Integer> ZIP_INTS_HIGH = zip(I, I.length() / 2);
-    private static final VectorShuffle<Long> ZIP_LONGS_LOW = zip(LongVector.SPECIES_512, 0);
-    private static final VectorShuffle<Long> ZIP_LONGS_HIGH = zip(LongVector.SPECIES_512, 4);
+    private static final VectorShuffle<Long> ZIP_LONGS_LOW = zip(L, 0);
+    private static final VectorShuffle<Long> ZIP_LONGS_HIGH = zip(L, L.length() / 2);
 
     private static <E> VectorShuffle<E> zip(VectorSpecies<E> species, int first) {
         int n = species.length();
