@@ -28,7 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  * A Q4_0 value (−8..7) times a Q8_0 digit (−127..127), summed over a block, fits in a short
  * ({@link InterleavedQ4_0}), so a block's 32 columns accumulate in short lanes with one multiply
  * and one add per 32 rows × 1 column × 1 vector, and only the block's end pays a widening and an
- * fma. A stand-alone copy of this tile ran 1.35× the float micro-kernel's multiply-adds per second.
+ * fma. A stand-alone copy of this tile ran 1.35× the float micro-kernel's multiply-adds per second;
+ * whole calls on one thread (JMH {@code QuantGemmBenchmark}, against the float GEMM on the same
+ * copy) 1.49× for 2048 × 768 and 1.13× for 768 × 2048.
  *
  * <p>Each task decodes two row groups (64 rows) once into a panel of sign-extended shorts, column by
  * column, with the groups' block scales widened beside them; then four vectors at a time run the
@@ -68,7 +70,7 @@ final class InterleavedQ4_0Gemm {
     private static final ThreadLocal<int[]> PAIRS = ThreadLocal.withInitial(() -> new int[0]);
     private static final ThreadLocal<float[]> DX = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<int[]> PACKED = ThreadLocal.withInitial(() -> new int[0]);
-    /** One register tile's results, four vectors × 64 rows in row order, per thread. */
+    /** One register tile's results, four vectors × 64 rows as {@link #tile} leaves them, per thread. */
     private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[QUAD * TASK_ROWS]);
     /** One vector's 64 results in row order, per thread. */
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[TASK_ROWS]);
