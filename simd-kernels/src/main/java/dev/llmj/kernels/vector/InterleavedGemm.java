@@ -107,15 +107,20 @@ final class InterleavedGemm {
         executor.reaching(a).parallelRanges(m, A_COPY_ROWS, (r0, r1) ->
                 MemorySegment.copy(a, LE.FLOAT, aOff + 4L * r0 * k, ab, r0 * k, (r1 - r0) * k));
         int[] tasks = tasks(ws);
+        executor.reaching(reach(ws, cs)).parallelFor(tasks.length / 3, t -> {
+            int i = tasks[3 * t];
+            runTask(decoder, i, ws[i].rows(), k, tasks[3 * t + 1], tasks[3 * t + 2], ab, m, cs[i], cOffs[i]);
+        });
+    }
+
+    /** Every weight's tiles and every output: the segments a job's tasks touch. */
+    static MemorySegment[] reach(InterleavedWeights[] ws, MemorySegment[] cs) {
         MemorySegment[] reach = new MemorySegment[2 * ws.length];
         for (int i = 0; i < ws.length; i++) {
             reach[2 * i] = ws[i].tiles();
             reach[2 * i + 1] = cs[i];
         }
-        executor.reaching(reach).parallelFor(tasks.length / 3, t -> {
-            int i = tasks[3 * t];
-            runTask(decoder, i, ws[i].rows(), k, tasks[3 * t + 1], tasks[3 * t + 2], ab, m, cs[i], cOffs[i]);
-        });
+        return reach;
     }
 
     /** (weight, first group, end group) triples: {@link #GROUPS_PER_TASK} groups each, never two weights. */

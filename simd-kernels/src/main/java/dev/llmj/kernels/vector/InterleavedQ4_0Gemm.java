@@ -111,12 +111,7 @@ final class InterleavedQ4_0Gemm {
             }
         });
         int[] tasks = InterleavedGemm.tasks(ws);
-        MemorySegment[] reach = new MemorySegment[2 * ws.length];
-        for (int i = 0; i < ws.length; i++) {
-            reach[2 * i] = ws[i].tiles();
-            reach[2 * i + 1] = ys[i];
-        }
-        executor.reaching(reach).parallelFor(tasks.length / 3, t -> {
+        executor.reaching(InterleavedGemm.reach(ws, ys)).parallelFor(tasks.length / 3, t -> {
             int i = tasks[3 * t];
             runTask(ws[i], tasks[3 * t + 1], tasks[3 * t + 2], packed, dx, b, ys[i], yOffs[i]);
         });
