@@ -11,6 +11,7 @@ import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * C_i = A · W_iᵀ (prefill) for weights kept only as {@link InterleavedWeights} tiles, so that a
@@ -64,16 +65,21 @@ final class InterleavedGemm {
      * the lanes (rows 0 .. L−1 of a panel in row order), then the second (indices ≥ L pick from the
      * second vector).
      */
-    static final VectorShuffle<Float> ZIP_LOW = zip(0);
-    static final VectorShuffle<Float> ZIP_HIGH = zip(L / 2);
+    static final VectorShuffle<Float> ZIP_LOW = zip(F, 0);
+    static final VectorShuffle<Float> ZIP_HIGH = zip(F, L / 2);
 
-    private static VectorShuffle<Float> zip(int first) {
-        int[] lanes = new int[L];
-        for (int l = 0; l < L / 2; l++) {
-            lanes[2 * l] = first + l;
-            lanes[2 * l + 1] = L + first + l;
+    /**
+     * Lane k of the first vector, then lane k of the second, for k from {@code first} over half
+     * the lanes (as a two-vector rearrange: indices ≥ the lane count pick from the second vector).
+     */
+    static <E> VectorShuffle<E> zip(VectorSpecies<E> species, int first) {
+        int n = species.length();
+        int[] lanes = new int[n];
+        for (int k = 0; k < n / 2; k++) {
+            lanes[2 * k] = first + k;
+            lanes[2 * k + 1] = n + first + k;
         }
-        return VectorShuffle.fromValues(F, lanes);
+        return VectorShuffle.fromValues(species, lanes);
     }
 
     /** Rows of A a thread copies at least (48 KiB of a 768-wide A), so no hand-off is spent on a few rows. */

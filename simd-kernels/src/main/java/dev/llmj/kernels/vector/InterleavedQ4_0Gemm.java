@@ -8,7 +8,6 @@ import static dev.llmj.kernels.VectorWidths.S;
 import dev.llmj.kernels.InterleavedQ4_0;
 import dev.llmj.kernels.KernelExecutor;
 import dev.llmj.kernels.Scratch;
-import dev.llmj.tensor.LE;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -17,7 +16,6 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Many vectors against {@link InterleavedQ4_0} tiles at once (prefill, large batches), with Q8_0
@@ -72,8 +70,9 @@ final class InterleavedQ4_0Gemm {
     private static final ThreadLocal<int[]> PACKED = ThreadLocal.withInitial(() -> new int[0]);
     /** One register tile's results, four vectors × 64 rows as {@link #tile} leaves them, per thread. */
     private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[QUAD * TASK_ROWS]);
-    /** One vector's 64 results in row order, per thread. */
-    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[TASK_ROWS]);
+    /** One vector's 64 results in row order, for a task with fewer valid rows, per thread. */
+    private static final ThreadLocal<MemorySegment> ROW =
+            ThreadLocal.withInitial(() -> MemorySegment.ofArray(new float[TASK_ROWS]));
 
     /** Whether this kernel runs at the current vector width (a row group is one short vector). */
     static boolean supported() {
@@ -144,20 +143,10 @@ final class InterleavedQ4_0Gemm {
     }
 
     /** Lane k of the first vector, then lane k of the second, for the lower (upper) half of the lanes. */
-    private static final VectorShuffle<Integer> ZIP_INTS_LOW = zip(I, 0);
-    private static final VectorShuffle<Integer> ZIP_INTS_HIGH = zip(I, I.length() / 2);
-    private static final VectorShuffle<Long> ZIP_LONGS_LOW = zip(L, 0);
-    private static final VectorShuffle<Long> ZIP_LONGS_HIGH = zip(L, L.length() / 2);
-
-    private static <E> VectorShuffle<E> zip(VectorSpecies<E> species, int first) {
-        int n = species.length();
-        int[] lanes = new int[n];
-        for (int k = 0; k < n / 2; k++) {
-            lanes[2 * k] = first + k;
-            lanes[2 * k + 1] = n + first + k;
-        }
-        return VectorShuffle.fromValues(species, lanes);
-    }
+    private static final VectorShuffle<Integer> ZIP_INTS_LOW = InterleavedGemm.zip(I, 0);
+    private static final VectorShuffle<Integer> ZIP_INTS_HIGH = InterleavedGemm.zip(I, I.length() / 2);
+    private static final VectorShuffle<Long> ZIP_LONGS_LOW = InterleavedGemm.zip(L, 0);
+    private static final VectorShuffle<Long> ZIP_LONGS_HIGH = InterleavedGemm.zip(L, L.length() / 2);
 
     /** Row groups g0 .. g1−1 (one or two) of w against every vector ({@code packed}: see {@link #tile}), into y. */
     private static void runTask(InterleavedQ4_0 w, int g0, int g1, int[] packed, float[] dx, int b, MemorySegment y,
@@ -169,7 +158,7 @@ final class InterleavedQ4_0Gemm {
         int r0 = g0 * InterleavedQ4_0.TILE_ROWS;
         int valid = Math.min(w.rows() - r0, TASK_ROWS);
         int cols = w.cols();
-        float[] row = ROW.get();
+        MemorySegment row = ROW.get();
         for (int v = 0; v < b; v += QUAD) {
             tile(panel, blocks, packed, dx, cols, v, b - 1, out);
             for (int u = 0; u < QUAD && v + u < b; u++) {
@@ -177,8 +166,8 @@ final class InterleavedQ4_0Gemm {
                 if (valid == TASK_ROWS) {
                     toRowOrder(out, u * TASK_ROWS, y, at);
                 } else {
-                    toRowOrder(out, u * TASK_ROWS, row);
-                    MemorySegment.copy(row, 0, y, LE.FLOAT, at, valid);
+                    toRowOrder(out, u * TASK_ROWS, row, 0);
+                    MemorySegment.copy(row, 0, y, at, 4L * valid);
                 }
             }
         }
@@ -186,30 +175,17 @@ final class InterleavedQ4_0Gemm {
 
     /**
      * One vector's 64 results from out[from ..] (each group's even rows, then its odd rows, as
-     * {@link #tile} leaves them) into row in row order. Only arrays cross this call.
+     * {@link #tile} leaves them) into dst from byte {@code at}, in row order. Stored straight into
+     * the output where a task's 64 rows are all the matrix's: staging them in an array and copying
+     * them out cost 5 % of a two-thread prefill. Only arrays and segments cross this call.
      */
-    /**
-     * {@link #toRowOrder(float[], int, float[])} straight into y from byte {@code at}, for a task
-     * whose 64 rows are all the matrix's: a bulk copy of 64 floats per vector cost 5 % of a
-     * two-thread prefill.
-     */
-    private static void toRowOrder(float[] out, int from, MemorySegment y, long at) {
+    private static void toRowOrder(float[] out, int from, MemorySegment dst, long at) {
         int l = F.length();
         for (int h = 0; h < 2; h++) {
             FloatVector even = FloatVector.fromArray(F, out, from + 2 * h * l);
             FloatVector odd = FloatVector.fromArray(F, out, from + (2 * h + 1) * l);
-            even.rearrange(InterleavedGemm.ZIP_LOW, odd).intoMemorySegment(y, at + 4L * 2 * h * l, LITTLE);
-            even.rearrange(InterleavedGemm.ZIP_HIGH, odd).intoMemorySegment(y, at + 4L * (2 * h + 1) * l, LITTLE);
-        }
-    }
-
-    private static void toRowOrder(float[] out, int from, float[] row) {
-        int l = F.length();
-        for (int h = 0; h < 2; h++) {
-            FloatVector even = FloatVector.fromArray(F, out, from + 2 * h * l);
-            FloatVector odd = FloatVector.fromArray(F, out, from + (2 * h + 1) * l);
-            even.rearrange(InterleavedGemm.ZIP_LOW, odd).intoArray(row, 2 * h * l);
-            even.rearrange(InterleavedGemm.ZIP_HIGH, odd).intoArray(row, (2 * h + 1) * l);
+            even.rearrange(InterleavedGemm.ZIP_LOW, odd).intoMemorySegment(dst, at + 4L * 2 * h * l, LITTLE);
+            even.rearrange(InterleavedGemm.ZIP_HIGH, odd).intoMemorySegment(dst, at + 4L * (2 * h + 1) * l, LITTLE);
         }
     }
 
