@@ -179,12 +179,13 @@ final class Projections {
 
     /**
      * out (n rows of w.rows()) = in (n rows of w.cols()) · wᵀ through GEMM, on w's copy when it has
-     * one; a Q4_0 copy through its batched GEMV, with Q8_0 activations (see the class comment).
+     * one; a Q4_0 copy as decoding runs it ({@link #project}, all n rows at once: Q8_0 activations,
+     * see the class comment).
      */
     void gemm(Tensor w, MemorySegment in, int n, MemorySegment out) {
         InterleavedWeights copy = interleaved.get(w);
-        if (copy instanceof InterleavedQ4_0 q4) {
-            k.gemvBatch(q4, in, 0, n, out, 0);
+        if (copy instanceof InterleavedQ4_0) {
+            project(w, in, n, out);
         } else if (copy != null) {
             k.gemm(copy, in, 0, n, out, 0);
         } else {
@@ -194,18 +195,20 @@ final class Projections {
 
     /**
      * {@link #gemm} of one input against weights of one width: one job when all or none have
-     * copies (all Q4_0 copies: one batched GEMV job).
+     * copies (all Q4_0 copies: {@link #projectGroup}'s one job, as for {@link #gemm}).
      */
     void gemmGroup(Tensor[] ws, MemorySegment in, int n, MemorySegment[] outs) {
+        if (Arrays.stream(ws).allMatch(w -> interleaved.get(w) instanceof InterleavedQ4_0)) {
+            projectGroup(ws, in, n, outs);
+            return;
+        }
         InterleavedWeights[] copies = new InterleavedWeights[ws.length];
         int count = 0;
         for (int i = 0; i < ws.length; i++) {
             copies[i] = interleaved.get(ws[i]);
             count += copies[i] == null ? 0 : 1;
         }
-        if (count == ws.length && Arrays.stream(copies).allMatch(c -> c instanceof InterleavedQ4_0)) {
-            k.gemvBatchGroup(Arrays.copyOf(copies, copies.length, InterleavedQ4_0[].class), in, 0, n, outs);
-        } else if (count == ws.length) {
+        if (count == ws.length) {
             k.gemmGroup(copies, in, 0, n, outs);
         } else if (count == 0) {
             k.gemmGroup(ws, in, 0, n, outs);
