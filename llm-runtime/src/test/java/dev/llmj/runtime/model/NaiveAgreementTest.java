@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmj.kernels.Kernels;
+import dev.llmj.runtime.sampling.Sampler;
 import dev.llmj.tensor.DType;
 import dev.llmj.tensor.Tensor;
 import dev.llmj.tensor.gguf.GgufArray;
@@ -225,16 +226,6 @@ class NaiveAgreementTest {
         }
     }
 
-    private static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
     private static float[] logits(MemorySegment seg, long off, int vocab) {
         return seg.asSlice(off, 4L * vocab).toArray(ValueLayout.JAVA_FLOAT);
     }
@@ -266,7 +257,7 @@ class NaiveAgreementTest {
                 worst = Math.max(worst, Math.abs(a[i] - b[i]));
             }
             assertTrue(worst <= bound * scale, name + ": vector vs scalar " + worst + " (scale " + scale + ")");
-            assertEquals(argmax(b), argmax(a), name + ": argmax");
+            assertEquals(Sampler.argmax(b), Sampler.argmax(a), name + ": argmax");
         }
     }
 
